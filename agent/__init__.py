@@ -1,0 +1,3 @@
+"""footfall: an edge agent that turns in-store sensors into anonymous aggregates on MQTT."""
+
+__version__ = "0.1.0"

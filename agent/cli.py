@@ -1,0 +1,240 @@
+"""The `footfall` command line.
+
+Library code raises specific exceptions; they become one-line messages and
+exit codes only here, at the boundary: 0 ok, 1 runtime failure, 2 bad input
+(config, arguments, files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from agent import __version__
+from agent.errors import ConfigError, FootfallError
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from agent.config import load_config
+    from agent.runtime.pipeline import Pipeline
+
+    config = load_config(args.config, args.overrides)
+    logging.getLogger().setLevel(args.log_level or config.logging.level)
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        logging.getLogger("footfall").info(
+            "%s received: flushing the last bucket and stopping", signal.Signals(signum).name
+        )
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    summary = Pipeline(config).run(stop, duration_s=args.duration)
+    print(
+        f"footfall: {summary.frames} frames, in={summary.people_in} out={summary.people_out}, "
+        f"{summary.reports_stored} reports stored, {summary.reports_pending} still pending",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    from agent.config import load_config
+
+    config = load_config(args.file, args.overrides)
+    print(
+        f"{args.file}: ok (device {config.device.site}/{config.device.id}, source {config.source.type}, "
+        f"detector {config.detector.type}, {len(config.lines)} line(s), {len(config.zones)} zone(s))"
+    )
+    return EXIT_OK
+
+
+def _cmd_schemas_write(args: argparse.Namespace) -> int:
+    from agent.publish.schemas import write_schemas
+
+    for path in write_schemas(args.directory):
+        print(path)
+    return EXIT_OK
+
+
+def _cmd_schemas_check(args: argparse.Namespace) -> int:
+    from agent.publish.schemas import generate_schemas, render_schema
+
+    stale = []
+    for name, schema in generate_schemas().items():
+        path = args.directory / name
+        if not path.exists() or path.read_text(encoding="utf-8") != render_schema(schema):
+            stale.append(path)
+    for path in stale:
+        print(
+            f"{path}: differs from the payload models; run `footfall schemas write {args.directory}`",
+            file=sys.stderr,
+        )
+    return EXIT_FAILURE if stale else EXIT_OK
+
+
+def _cmd_listen(args: argparse.Namespace) -> int:
+    from agent.listen import listen
+
+    result = listen(
+        args.host,
+        args.port,
+        args.topic,
+        max_messages=args.count,
+        timeout_s=args.timeout,
+        until_offline=args.until_offline,
+        emit=lambda line: print(line, flush=True),
+    )
+    totals = ", ".join(f"{line} in={t[0]} out={t[1]}" for line, t in sorted(result.line_totals.items()))
+    print(
+        f"footfall listen: {result.received} message(s), {result.invalid} invalid; "
+        f"totals: {totals or 'no counts'}",
+        flush=True,
+    )
+    return EXIT_FAILURE if result.invalid else EXIT_OK
+
+
+def _add_overrides(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one config key, VALUE in TOML syntax (e.g. --set mqtt.port=1884 "
+        "--set outbox.path='\"/tmp/o.db\"'); may be repeated",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full `footfall` argument parser (also used by the test that every command has help)."""
+    parser = argparse.ArgumentParser(
+        prog="footfall",
+        description="Edge agent for in-store sensors: turns a ceiling camera or serial counter into "
+        "anonymous counts on MQTT. No image ever leaves the device.",
+    )
+    parser.add_argument("--version", action="version", version=f"footfall {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="run the agent: count people and publish reports",
+        description="Read frames from the configured source, count line crossings per time bucket, "
+        "store each report in the SQLite outbox and publish it to the MQTT broker (QoS 1). "
+        "Stops at the end of a file source, after --duration, or on Ctrl-C / SIGTERM, "
+        "flushing the last bucket first.",
+    )
+    run.add_argument("--config", type=Path, required=True, metavar="FILE", help="device config (TOML)")
+    _add_overrides(run)
+    run.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this many seconds")
+    run.add_argument(
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="override the config's logging.level",
+    )
+    run.set_defaults(func=_cmd_run)
+
+    config = commands.add_parser(
+        "config", help="work with device config files", description="Validate device config files."
+    )
+    config_commands = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)
+    check = config_commands.add_parser(
+        "check",
+        help="validate a config file without running",
+        description="Validate a device config file. On error, prints one line per bad key: the file, "
+        "the key path (e.g. mqtt.tls.ca_file), the value and what was expected; exits 2.",
+    )
+    check.add_argument("file", type=Path, metavar="FILE", help="device config (TOML)")
+    _add_overrides(check)
+    check.set_defaults(func=_cmd_config_check)
+
+    schemas = commands.add_parser(
+        "schemas",
+        help="the JSON Schemas of the MQTT payloads",
+        description="Write or check the wire contract's JSON Schemas.",
+    )
+    schema_commands = schemas.add_subparsers(dest="schemas_command", metavar="SUBCOMMAND", required=True)
+    write = schema_commands.add_parser(
+        "write",
+        help="regenerate the schema files from the payload models",
+        description="Write one <kind>.schema.json per payload into DIR.",
+    )
+    write.add_argument(
+        "directory",
+        type=Path,
+        nargs="?",
+        default=Path("schemas"),
+        metavar="DIR",
+        help="output folder (default: schemas)",
+    )
+    write.set_defaults(func=_cmd_schemas_write)
+    verify = schema_commands.add_parser(
+        "check",
+        help="fail if the schema files differ from the models",
+        description="Exit 1 if any file in DIR differs from the models.",
+    )
+    verify.add_argument(
+        "directory",
+        type=Path,
+        nargs="?",
+        default=Path("schemas"),
+        metavar="DIR",
+        help="folder to check (default: schemas)",
+    )
+    verify.set_defaults(func=_cmd_schemas_check)
+
+    listen = commands.add_parser(
+        "listen",
+        help="print the reports arriving at a broker",
+        description="Subscribe to footfall topics on a broker and print each payload, validated "
+        "against the wire contract. For installers checking a device and for the demo.",
+    )
+    listen.add_argument("--host", default="localhost", help="broker host (default: localhost)")
+    listen.add_argument("--port", type=int, default=1883, help="broker port (default: 1883)")
+    listen.add_argument("--topic", default="footfall/v1/#", help="topic filter (default: footfall/v1/#)")
+    listen.add_argument("--count", type=int, metavar="N", help="stop after N messages")
+    listen.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="stop after this many seconds (default: 60)",
+    )
+    listen.add_argument(
+        "--until-offline",
+        action="store_true",
+        help="stop when a device publishes its 'offline' status (it stopped cleanly)",
+    )
+    listen.set_defaults(func=_cmd_listen)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `footfall` console script; returns the exit code."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"footfall: config error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except FootfallError as exc:
+        print(f"footfall: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

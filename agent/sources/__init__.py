@@ -1,0 +1,19 @@
+"""Frame sources, chosen by the config's `source.type`."""
+
+from __future__ import annotations
+
+from agent.config import SourceConfig
+from agent.sources.base import FrameSource
+from agent.sources.video_file import VideoFileSource
+
+
+def build_source(config: SourceConfig) -> FrameSource:
+    """The source the config names.
+
+    Raises:
+        SourceError: the source cannot be opened.
+    """
+    return VideoFileSource(config.path, realtime=config.realtime, loop=config.loop)
+
+
+__all__ = ["FrameSource", "VideoFileSource", "build_source"]

@@ -1,0 +1,104 @@
+"""Line counting: one count per passage, none for the failures peers are known for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent.analytics.lines import LineCounter
+from agent.geometry.shapes import FloorLine
+from agent.types import Tracks
+
+LINE = FloorLine("door", (0.0, 0.0), (4.0, 0.0), "left")  # "in" is y > 0
+
+
+def run(paths: dict[int, list[tuple[float, float]]], hysteresis_m: float = 0.2) -> list[str]:
+    """Feed per-track paths frame by frame; tracks end after their last point."""
+    counter = LineCounter(LINE, hysteresis_m)
+    directions = []
+    frames = max(len(p) for p in paths.values())
+    for i in range(frames + 1):
+        alive = {tid: p[i] for tid, p in paths.items() if i < len(p)}
+        ended = tuple(tid for tid, p in paths.items() if i == len(p))
+        tracks = Tracks(
+            float(i),
+            np.array(list(alive), dtype=np.int64),
+            np.array(list(alive.values())).reshape(-1, 2),
+            ended_ids=ended,
+        )
+        directions += [c.direction for c in counter.update(tracks)]
+    return directions
+
+
+def straight(x: float, y0: float, y1: float, steps: int = 20) -> list[tuple[float, float]]:
+    return [(x, y) for y in np.linspace(y0, y1, steps)]
+
+
+@pytest.mark.parametrize(
+    "paths,expected",
+    [
+        ({1: straight(2.0, -1.0, 1.0)}, ["in"]),
+        ({1: straight(2.0, 1.0, -1.0)}, ["out"]),
+        ({1: straight(2.0, -1.0, 1.0), 2: straight(3.0, 1.0, -1.0)}, ["in", "out"]),
+        # supervision #518/#210: walking past the end of the segment crosses only its extension.
+        ({1: straight(5.0, -1.0, 1.0)}, []),
+        ({1: straight(-0.5, 1.0, -1.0)}, []),
+        # Jitter on the line never counts: stays inside the hysteresis band.
+        ({1: [(2.0, 0.1 * (-1) ** i) for i in range(30)]}, []),
+        # Steps over and comes back: no count.
+        ({1: straight(2.0, -1.0, 0.15) + straight(2.0, 0.15, -1.0)}, []),
+        # Stop-and-go on the line (OpenDataCam #204): one count, not many.
+        (
+            {
+                1: straight(2.0, -1.0, -0.05)
+                + [(2.0, 0.05 * (-1) ** i) for i in range(20)]
+                + straight(2.0, 0.0, 1.0)
+            },
+            ["in"],
+        ),
+        # Crosses in, then later walks out again: two real passages.
+        ({1: straight(2.0, -1.0, 1.0) + straight(2.5, 1.0, -1.0)}, ["in", "out"]),
+        # Born on the in side: never crossed, never counted.
+        ({1: straight(2.0, 0.5, 1.5)}, []),
+    ],
+    ids=[
+        "in",
+        "out",
+        "both",
+        "beyond-end",
+        "before-start",
+        "jitter",
+        "turn-back",
+        "stop-and-go",
+        "in-then-out",
+        "born-inside",
+    ],
+)
+def test_crossings(paths: dict[int, list[tuple[float, float]]], expected: list[str]) -> None:
+    assert run(paths) == expected
+
+
+def test_state_dies_with_track() -> None:
+    counter = LineCounter(LINE, 0.2)
+    counter.update(Tracks(0.0, np.array([7]), np.array([[1.0, -1.0]])))
+    assert len(counter._state) == 1
+    counter.update(Tracks(1.0, np.zeros(0, dtype=np.int64), np.zeros((0, 2)), ended_ids=(7,)))
+    assert counter._state == {}
+
+
+def test_negative_hysteresis_is_refused() -> None:
+    with pytest.raises(ValueError, match="hysteresis_m is -0.1, should be >= 0"):
+        LineCounter(LINE, -0.1)
+
+
+@pytest.mark.parametrize(
+    "start,end,side,message",
+    [
+        ((0, 0), (0, 0), "left", "same point"),
+        ((0, 0), (float("nan"), 1), "left", "finite"),
+        ((0, 0), (1, 0), "up", "expected 'left' or 'right'"),
+    ],
+)
+def test_bad_line_is_refused(start, end, side, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        FloorLine("x", start, end, side)

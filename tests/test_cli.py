@@ -1,0 +1,66 @@
+"""The command line: every command has help, and `--help` lists them."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from agent.cli import build_parser, main
+
+
+def _all_subparsers(
+    parser: argparse.ArgumentParser, path: str = "footfall"
+) -> list[tuple[str, argparse.ArgumentParser]]:
+    found = [(path, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                found.extend(_all_subparsers(child, f"{path} {name}"))
+    return found
+
+
+def _help_of(parser: argparse.ArgumentParser, name: str) -> str | None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                if choice.dest == name:
+                    return choice.help
+    return None
+
+
+@pytest.mark.parametrize("path,parser", _all_subparsers(build_parser()), ids=lambda v: str(v))
+def test_every_command_has_help(path: str, parser: argparse.ArgumentParser) -> None:
+    assert parser.description, f"{path} has no description"
+    for action in parser._actions:
+        if action.dest not in ("help", "command", "config_command", "schemas_command", "calibrate_command"):
+            assert action.help, f"{path}: option {action.option_strings or action.dest} has no help"
+
+
+def test_top_level_help_lists_every_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "--help"], capture_output=True, text=True, check=True
+    )
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name in action.choices:
+                assert name in result.stdout
+                assert _help_of(parser, name), f"{name} has no one-line help in the command list"
+
+
+def test_config_check_ok_prints_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "check", "config/example.toml"]) == 0
+    assert "door-cam-1" in capsys.readouterr().out
+
+
+def test_missing_config_file_is_named(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    missing = tmp_path / "nope.toml"
+    assert main(["config", "check", str(missing)]) == 2
+    assert str(missing) in capsys.readouterr().err
+
+
+def test_schemas_check_passes_on_committed_schemas() -> None:
+    assert main(["schemas", "check", "schemas"]) == 0
