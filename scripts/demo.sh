@@ -34,4 +34,9 @@ footfall run --config config/example.toml --set "mqtt.port=$port" --set "mqtt.ho
     --set "outbox.path='$work/outbox.db'" --log-level WARNING
 wait "$listener"
 listener=""
-python -c 'import json; t = json.load(open("sim_videos/doorway.truth.json")); print(f"demo: ground truth for sim_videos/doorway.avi: {t[\"line\"]} in={t[\"in\"]} out={t[\"out\"]}")'
+python - <<'PY'
+import json
+
+truth = json.load(open("sim_videos/doorway.truth.json"))
+print(f"demo: ground truth of sim_videos/doorway.avi: {truth['line']} in={truth['in']} out={truth['out']}")
+PY
