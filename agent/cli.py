@@ -18,6 +18,7 @@ from types import FrameType
 
 from agent import __version__
 from agent.errors import ConfigError, FootfallError
+from agent.geometry.errors import CalibrationError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -49,8 +50,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
     from agent.config import load_config
+    from agent.geometry.projector import build_projector
 
     config = load_config(args.file, args.overrides)
+    build_projector(config.calibration)  # a calibration file must load too
     print(
         f"{args.file}: ok (device {config.device.site}/{config.device.id}, source {config.source.type}, "
         f"detector {config.detector.type}, {len(config.lines)} line(s), {len(config.zones)} zone(s))"
@@ -215,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop when a device publishes its 'offline' status (it stopped cleanly)",
     )
     listen.set_defaults(func=_cmd_listen)
+    from agent.calibrate.cli import add_calibrate_parser
+
+    add_calibrate_parser(commands)
     return parser
 
 
@@ -229,6 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"footfall: config error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except CalibrationError as exc:
+        print(f"footfall: calibration error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except FootfallError as exc:
         print(f"footfall: error: {exc}", file=sys.stderr)

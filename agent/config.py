@@ -76,15 +76,26 @@ DetectorConfig = Annotated[BackgroundDetectorConfig, Field(discriminator="type")
 class ScaleCalibrationConfig(Section):
     """A straight-down camera described by a single ground scale (no lens model).
 
-    Floor x = (u - origin_u_px) * metres_per_pixel, y likewise with v.
+    Floor x = (u - origin_u) * metres_per_pixel, floor y = (origin_v - v) * metres_per_pixel:
+    floor +y is up the image, as on a map.
     """
 
     type: Literal["scale"]
     metres_per_pixel: float = Field(gt=0, le=1.0)
-    origin_px: FloorXY = (0.0, 0.0)
+    origin_px: FloorXY = Field(description="The pixel (u, v) over floor (0, 0).")
 
 
-CalibrationConfig = Annotated[ScaleCalibrationConfig, Field(discriminator="type")]
+class FileCalibrationConfig(Section):
+    """A lens-and-pose calibration file written by `footfall calibrate`."""
+
+    type: Literal["file"]
+    path: Path
+    point_height_m: float = Field(
+        default=0.0, ge=0, lt=3.0, description="Height of the detected point: 0 feet, ~1.6 head top."
+    )
+
+
+CalibrationConfig = Annotated[ScaleCalibrationConfig | FileCalibrationConfig, Field(discriminator="type")]
 
 
 class TrackerConfig(Section):

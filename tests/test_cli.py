@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +65,25 @@ def test_missing_config_file_is_named(capsys: pytest.CaptureFixture[str], tmp_pa
 
 def test_schemas_check_passes_on_committed_schemas() -> None:
     assert main(["schemas", "check", "schemas"]) == 0
+
+
+def test_config_with_calibration_file_checks_the_file(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    calibration = Path("calibration/examples").resolve()
+    example = sorted(calibration.glob("*.json"))[0]
+    overrides = [
+        "--set",
+        "calibration.type='file'",
+        "--set",
+        f"calibration.path='{example}'",
+        "--set",
+        "calibration.point_height_m=1.6",
+    ]
+    text = Path("config/example.toml").read_text().replace("origin_px = [0.0, 240.0]", "")
+    config = tmp_path / "device.toml"
+    config.write_text(text.replace("metres_per_pixel = 0.02 ", "# "))
+    assert main(["config", "check", str(config), *overrides]) == 0, capsys.readouterr().err
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"version": 1, "lens": {}}')
+    overrides[3] = f"calibration.path='{broken}'"
+    assert main(["config", "check", str(config), *overrides]) == 2
+    assert str(broken) in capsys.readouterr().err

@@ -8,17 +8,19 @@ from agent.types import Detections, FloorPoints
 
 
 class ScaleProjector:
-    """floor = (pixel - origin_px) * metres_per_pixel, for a camera looking straight down.
+    """A straight-down camera reduced to one ground scale, no lens model.
 
-    The simplest calibration: no lens model and no height correction, good
-    enough for a narrow lens over a doorway. Lens-and-pose calibration
-    (`footfall calibrate`) replaces it where the image is wide.
+    The floor frame is the project's (x right, y up the image as on a map,
+    z up): floor x = (u - origin_u) * metres_per_pixel and
+    floor y = (origin_v - v) * metres_per_pixel, where `origin_px` is the
+    pixel over floor (0, 0). Good enough for a narrow lens over a doorway;
+    `footfall calibrate` gives a full lens-and-pose model where the image is wide.
 
     Raises:
         ValueError: `metres_per_pixel` is not > 0.
     """
 
-    def __init__(self, metres_per_pixel: float, origin_px: tuple[float, float] = (0.0, 0.0)) -> None:
+    def __init__(self, metres_per_pixel: float, origin_px: tuple[float, float]) -> None:
         if not metres_per_pixel > 0:
             raise ValueError(f"metres_per_pixel is {metres_per_pixel}, should be > 0")
         self._scale = metres_per_pixel
@@ -26,5 +28,6 @@ class ScaleProjector:
 
     def project(self, detections: Detections) -> FloorPoints:
         """Detections in pixels -> the same people in floor metres."""
-        points_m = (detections.points_px - self._origin) * self._scale
+        offset = detections.points_px - self._origin
+        points_m = np.column_stack([offset[:, 0], -offset[:, 1]]) * self._scale
         return FloorPoints(detections.t_s, points_m, detections.scores)

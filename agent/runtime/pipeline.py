@@ -19,7 +19,7 @@ from agent.analytics.aggregator import CountsAggregator
 from agent.analytics.lines import LineCounter
 from agent.config import AgentConfig
 from agent.detect import build_detector
-from agent.geometry.scale import ScaleProjector
+from agent.geometry.projector import build_projector
 from agent.geometry.shapes import FloorLine
 from agent.publish.mqtt import MqttPublisher
 from agent.publish.outbox import Outbox, OutboxError
@@ -89,7 +89,7 @@ class Pipeline:
         config = self._config
         source = build_source(config.source)
         detector = build_detector(config.detector)
-        projector = ScaleProjector(config.calibration.metres_per_pixel, config.calibration.origin_px)
+        projector = build_projector(config.calibration)
         tracker = build_tracker(config.tracker)
         counters = [
             LineCounter(FloorLine(line.name, line.start, line.end, line.in_side), line.hysteresis_m)

@@ -87,8 +87,10 @@ def render_frame(spec: ClipSpec, floor: np.ndarray, t_s: float, rng: np.random.G
         position = walker.position_m(t_s)
         if position is None:
             continue
-        u, v = position[0] / spec.metres_per_pixel, position[1] / spec.metres_per_pixel
-        heading = np.degrees(
+        # Floor +y is up the image (the project's map-like floor frame); pixel v grows downwards.
+        u = position[0] / spec.metres_per_pixel
+        v = spec.height_px - position[1] / spec.metres_per_pixel
+        heading = -np.degrees(
             np.arctan2(walker.end_m[1] - walker.start_m[1], walker.end_m[0] - walker.start_m[0])
         )
         shoulders_px = (round(0.13 / spec.metres_per_pixel), round(0.25 / spec.metres_per_pixel))
@@ -130,7 +132,7 @@ def render_clip(spec: ClipSpec, path: Path) -> dict[str, object]:
 
 
 def doorway_spec(duration_s: float = 30.0) -> ClipSpec:
-    """The bundled doorway clip: 6.4 x 4.8 m at 2 cm/px, a door line across the middle.
+    """The bundled doorway clip: 6.4 x 4.8 m at 2 cm/px (floor (0, 0) at the bottom-left pixel).
 
     Twelve people cross at different places and times (some at once, in
     opposite directions, 1.5 m or more apart), and two walk past the line's

@@ -1,0 +1,143 @@
+"""Pixel <-> floor projection of CameraModel, for pinhole and fisheye lenses."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from agent.geometry.camera import CameraModel
+from agent.geometry.lens import Lens
+from agent.geometry.pose import Pose
+
+WIDE_PINHOLE = Lens(1280, 960, 700.0, 702.0, 645.0, 478.0, "pinhole", (-0.28, 0.07, 0.001, -0.0005, -0.005))
+# f chosen so the image corners are ~80 degrees off axis: the whole image sees the floor
+FISHEYE = Lens(1280, 960, 573.0, 571.0, 636.0, 483.0, "fisheye", (0.03, -0.01, 0.002, -0.0005))
+
+
+def whole_image(lens: Lens, step_px: float = 16.0) -> np.ndarray:
+    """A grid of pixels over the whole image, edges included."""
+    u = np.append(np.arange(0.0, lens.width_px - 1, step_px), lens.width_px - 1.0)
+    v = np.append(np.arange(0.0, lens.height_px - 1, step_px), lens.height_px - 1.0)
+    uu, vv = np.meshgrid(u, v)
+    return np.column_stack([uu.ravel(), vv.ravel()])
+
+
+@pytest.mark.parametrize("lens", [WIDE_PINHOLE, FISHEYE], ids=["pinhole", "fisheye"])
+@pytest.mark.parametrize("tilt_deg", [0.0, 20.0])
+@pytest.mark.parametrize("height_m", [0.0, 1.6, "per-point"])
+def test_pixel_floor_pixel_round_trip_within_half_a_pixel_over_the_whole_image(lens, tilt_deg, height_m):
+    camera = CameraModel(lens, Pose.looking_down((1.5, -2.0, 3.2), tilt_deg, heading_deg=30.0))
+    pixels = whole_image(lens)
+    heights = np.linspace(0.0, 2.0, len(pixels)) if height_m == "per-point" else height_m
+
+    floor = camera.pixels_to_floor(pixels, heights)
+    back = camera.floor_to_pixels(floor, heights)
+
+    sees_plane = np.isfinite(floor).all(axis=1)
+    if tilt_deg == 0.0:
+        assert sees_plane.all(), "every pixel of a straight-down view sees the plane"
+    else:
+        assert sees_plane.mean() > 0.97, "only the far corners of a tilted fisheye see above the horizon"
+    error_px = np.linalg.norm(back[sees_plane] - pixels[sees_plane], axis=1)
+    assert error_px.max() < 0.5, f"worst round-trip error {error_px.max():.3g} px"
+
+
+@pytest.mark.parametrize("lens", [WIDE_PINHOLE, FISHEYE], ids=["pinhole", "fisheye"])
+def test_floor_pixel_floor_round_trip_in_metres(lens):
+    camera = CameraModel(lens, Pose.looking_down((0.0, 0.0, 3.0), 10.0))
+    rng = np.random.default_rng(4)
+    points = rng.uniform(-2.0, 2.0, size=(200, 2))
+    pixels = camera.floor_to_pixels(points, 1.6)
+    seen = camera.in_image(pixels)
+    assert seen.sum() > 100
+    points = points[seen]
+    back = camera.pixels_to_floor(pixels[seen], 1.6)
+    assert np.abs(back - points).max() < 1e-6
+
+
+def test_straight_down_reads_like_a_map():
+    camera = CameraModel.straight_down(1000, 800, 3.0, hfov_deg=90.0, position_xy_m=(2.0, 5.0))
+    pixels = np.array([[500.0, 400.0], [1000.0, 400.0], [500.0, 0.0]])
+    floor = camera.pixels_to_floor(pixels)
+    # centre under the camera; right edge is +x at 3 m * tan(45 deg); top edge is +y
+    np.testing.assert_allclose(floor, [[2.0, 5.0], [5.0, 5.0], [2.0, 7.4]], atol=1e-9)
+    assert camera.pose.tilt_deg == pytest.approx(0.0, abs=1e-9)
+    assert camera.pose.mounting_height_m == 3.0
+
+
+def test_a_head_projects_closer_to_the_nadir_than_a_foot_in_the_same_pixel():
+    camera = CameraModel.straight_down(1280, 960, 3.0, hfov_deg=100.0)
+    edge_pixel = np.array([[1200.0, 480.0]])
+    foot = camera.pixels_to_floor(edge_pixel, 0.0)[0]
+    head = camera.pixels_to_floor(edge_pixel, 1.6)[0]
+    # similar triangles: (3.0 - 1.6) / 3.0 of the floor distance
+    assert head[0] == pytest.approx(foot[0] * 1.4 / 3.0)
+    assert foot[0] - head[0] > 1.5, "the difference is metres at the edge of a wide view"
+
+
+def test_straight_down_fisheye_focal_from_field_of_view():
+    camera = CameraModel.straight_down(1200, 900, 2.5, hfov_deg=180.0, kind="fisheye")
+    assert camera.fx == pytest.approx(600.0 / (math.pi / 2))
+    assert camera.kind == "fisheye"
+    assert camera.distortion == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_pixels_above_the_horizon_are_nan_rows():
+    camera = CameraModel(WIDE_PINHOLE, Pose.looking_down((0.0, 0.0, 3.0), 70.0))
+    floor = camera.pixels_to_floor(np.array([[640.0, 0.0], [640.0, 959.0]]))
+    assert np.isnan(floor[0]).all(), "the top of a camera tilted 70 degrees sees the wall, not the floor"
+    assert np.isfinite(floor[1]).all()
+
+
+@pytest.mark.parametrize("height_m", [3.0, 4.5])
+def test_a_plane_at_or_above_the_camera_is_never_hit(height_m):
+    camera = CameraModel.straight_down(640, 480, 3.0, hfov_deg=60.0)
+    assert np.isnan(camera.pixels_to_floor(np.array([[320.0, 240.0]]), height_m)).all()
+
+
+def test_points_behind_a_pinhole_camera_project_to_nan():
+    camera = CameraModel.straight_down(640, 480, 3.0, hfov_deg=60.0)
+    assert np.isnan(camera.floor_to_pixels(np.array([[0.0, 0.0]]), 3.5)).all()
+
+
+def test_non_finite_pixels_give_nan_rows_and_keep_the_others():
+    camera = CameraModel.straight_down(640, 480, 3.0, hfov_deg=60.0)
+    floor = camera.pixels_to_floor(np.array([[np.nan, 1.0], [320.0, 240.0]]))
+    assert np.isnan(floor[0]).all() and np.isfinite(floor[1]).all()
+
+
+def test_empty_input_gives_empty_output():
+    camera = CameraModel.straight_down(640, 480, 3.0, hfov_deg=60.0)
+    assert camera.pixels_to_floor(np.zeros((0, 2))).shape == (0, 2)
+    assert camera.floor_to_pixels(np.zeros((0, 2))).shape == (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c: c.pixels_to_floor(np.zeros((3, 3))), "pixels has shape (3, 3), should be (N, 2)"),
+        (lambda c: c.floor_to_pixels(np.zeros((4,))), "points_m has shape (4,), should be (N, 2)"),
+        (lambda c: c.pixels_to_floor(np.zeros((3, 2)), np.zeros(2)), "height_m has shape (2,)"),
+        (
+            lambda c: CameraModel.straight_down(640, 480, 3.0),
+            "give exactly one of hfov_deg (None) and focal_px (None)",
+        ),
+        (lambda c: CameraModel.straight_down(640, 480, -1.0, hfov_deg=60.0), "mounting_height_m is -1.0"),
+        (lambda c: CameraModel.straight_down(640, 480, 3.0, hfov_deg=180.0), "hfov_deg is 180.0"),
+    ],
+)
+def test_bad_arguments_are_named(call, message):
+    camera = CameraModel.straight_down(640, 480, 3.0, hfov_deg=60.0)
+    with pytest.raises(ValueError) as raised:
+        call(camera)
+    assert message in str(raised.value)
+
+
+def test_in_image():
+    camera = CameraModel.straight_down(640, 480, 3.0, hfov_deg=60.0)
+    inside = camera.in_image(
+        np.array([[0.0, 0.0], [639.9, 479.9], [640.0, 10.0], [-0.1, 5.0], [np.nan, 1.0]])
+    )
+    assert inside.tolist() == [True, True, False, False, False]
