@@ -11,178 +11,31 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from agent.analytics.config import (
+    AggregationConfig,
+    HeatmapConfig,
+    LineConfig,
+    PrivacyConfig,
+    ZoneConfig,
+)
+from agent.config_base import ID_PATTERN, Section
+from agent.detect.config import DetectorConfig
 from agent.errors import ConfigError
-
-# Site and device ids become MQTT topic levels and file names: no wildcards,
-# no separators, nothing a shell or a broker ACL would trip over.
-_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-
-FloorXY = tuple[float, float]
-
-
-class Section(BaseModel):
-    """Base of every config section: immutable, unknown keys rejected."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from agent.geometry.config import CalibrationConfig
+from agent.publish.config import MqttConfig, OutboxConfig
+from agent.sources.config import SourceConfig
+from agent.track.config import TrackerConfig
 
 
 class DeviceConfig(Section):
     """Who this device is: the `{site}/{device}` levels of every MQTT topic."""
 
-    site: str = Field(pattern=_ID_PATTERN, description="Site id, e.g. 'mechelen-bruul-12'.")
-    id: str = Field(pattern=_ID_PATTERN, description="Device id, unique within the site.")
-
-
-class FileSourceConfig(Section):
-    """A video file read through OpenCV."""
-
-    type: Literal["file"]
-    path: Path
-    realtime: bool = Field(
-        default=True, description="Pace frames at the file's native rate; false = as fast as possible."
-    )
-    loop: bool = Field(default=False, description="Start again at the end of the file.")
-
-
-SourceConfig = Annotated[FileSourceConfig, Field(discriminator="type")]
-
-
-class BackgroundDetectorConfig(Section):
-    """Moving-blob detector: OpenCV MOG2 background subtraction, morphology and contours."""
-
-    type: Literal["background"]
-    history_frames: int = Field(default=200, gt=0)
-    var_threshold: float = Field(default=25.0, gt=0)
-    min_area_px: int = Field(default=150, gt=0, description="Smaller blobs are noise.")
-    max_area_px: int = Field(default=40_000, gt=0, description="Larger blobs are lighting changes.")
-    warmup_frames: int = Field(default=10, ge=0, description="Frames used only to learn the background.")
-
-    @model_validator(mode="after")
-    def _areas_ordered(self) -> BackgroundDetectorConfig:
-        if self.max_area_px <= self.min_area_px:
-            raise ValueError(
-                f"max_area_px ({self.max_area_px}) must be greater than min_area_px ({self.min_area_px})"
-            )
-        return self
-
-
-DetectorConfig = Annotated[BackgroundDetectorConfig, Field(discriminator="type")]
-
-
-class ScaleCalibrationConfig(Section):
-    """A straight-down camera described by a single ground scale (no lens model).
-
-    Floor x = (u - origin_u) * metres_per_pixel, floor y = (origin_v - v) * metres_per_pixel:
-    floor +y is up the image, as on a map.
-    """
-
-    type: Literal["scale"]
-    metres_per_pixel: float = Field(gt=0, le=1.0)
-    origin_px: FloorXY = Field(description="The pixel (u, v) over floor (0, 0).")
-
-
-class FileCalibrationConfig(Section):
-    """A lens-and-pose calibration file written by `footfall calibrate`."""
-
-    type: Literal["file"]
-    path: Path
-    point_height_m: float = Field(
-        default=0.0, ge=0, lt=3.0, description="Height of the detected point: 0 feet, ~1.6 head top."
-    )
-
-
-CalibrationConfig = Annotated[ScaleCalibrationConfig | FileCalibrationConfig, Field(discriminator="type")]
-
-
-class TrackerConfig(Section):
-    """Tracker settings, in floor metres and seconds."""
-
-    type: Literal["nearest"] = "nearest"
-    max_distance_m: float = Field(default=0.8, gt=0, description="Gate: farther detections never match.")
-    min_hits: int = Field(default=3, ge=1, description="Detections needed before a track counts.")
-    max_age_s: float = Field(default=1.0, gt=0, description="A track unseen this long is ended.")
-
-
-class LineConfig(Section):
-    """A counting line on the floor, metres. "in" is on the `in_side` of start -> end."""
-
-    name: str = Field(pattern=_ID_PATTERN)
-    start: FloorXY
-    end: FloorXY
-    in_side: Literal["left", "right"] = "left"
-    hysteresis_m: float = Field(default=0.2, ge=0, description="Distance past the line before a count.")
-
-    @model_validator(mode="after")
-    def _has_length(self) -> LineConfig:
-        if self.start == self.end:
-            raise ValueError(f"start and end are the same point {list(self.start)}; a line needs length > 0")
-        return self
-
-
-class ZoneConfig(Section):
-    """A zone polygon on the floor, metres, at least three corners."""
-
-    name: str = Field(pattern=_ID_PATTERN)
-    polygon: list[FloorXY] = Field(min_length=3)
-
-
-class HeatmapConfig(Section):
-    """Heatmap grid on the floor."""
-
-    enabled: bool = False
-    cell_m: float = Field(default=0.5, gt=0, le=10)
-
-
-class AggregationConfig(Section):
-    """Time buckets of the published reports."""
-
-    bucket_s: int = Field(default=60, ge=1, le=86_400, description="Bucket length in seconds.")
-
-
-class PrivacyConfig(Section):
-    """Small-count suppression (rule 2 of DESIGN.md)."""
-
-    min_people_k: int = Field(
-        default=3, ge=1, description="Cells, flows and dwell bins seen by fewer people are withheld."
-    )
-
-
-class TlsConfig(Section):
-    """TLS to the broker. The key passphrase comes from the credentials, never from here."""
-
-    ca_file: Path
-    cert_file: Path | None = None
-    key_file: Path | None = None
-
-    @model_validator(mode="after")
-    def _cert_and_key_together(self) -> TlsConfig:
-        if (self.cert_file is None) != (self.key_file is None):
-            raise ValueError("cert_file and key_file must be given together (client certificate and its key)")
-        return self
-
-
-class MqttConfig(Section):
-    """The broker the reports go to. The password comes from the credentials, never from here."""
-
-    host: str = "localhost"
-    port: int = Field(default=1883, ge=1, le=65535)
-    protocol: Literal["5", "3.1.1"] = "5"
-    keepalive_s: int = Field(default=30, ge=5, le=3600)
-    username: str | None = None
-    topic_prefix: str = Field(default="footfall/v1", pattern=r"^[^#+]+[^/#+]$")
-    tls: TlsConfig | None = None
-
-
-class OutboxConfig(Section):
-    """The SQLite outbox every report is written to before it is sent."""
-
-    path: Path = Path("state/outbox.db")
-    synchronous: Literal["FULL", "NORMAL"] = "FULL"
-    inflight_max: int = Field(default=20, ge=1, le=1000, description="Unacknowledged publishes at once.")
+    site: str = Field(pattern=ID_PATTERN, description="Site id, e.g. 'mechelen-bruul-12'.")
+    id: str = Field(pattern=ID_PATTERN, description="Device id, unique within the site.")
 
 
 class LoggingConfig(Section):

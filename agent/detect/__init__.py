@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agent.config import DetectorConfig
 from agent.detect.background import BackgroundSubtractionDetector
 from agent.detect.base import Detector
+from agent.detect.config import DetectorConfig
 
 
 def build_detector(config: DetectorConfig) -> Detector:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from agent.config import BackgroundDetectorConfig
+from agent.detect.config import BackgroundDetectorConfig
 from agent.types import Detections, Frame
 
 # MOG2 marks shadows as 127 and foreground as 255; only true foreground counts.

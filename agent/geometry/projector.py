@@ -7,9 +7,9 @@ from typing import Protocol
 
 import numpy as np
 
-from agent.config import CalibrationConfig
 from agent.geometry.calibration_file import load_calibration
 from agent.geometry.camera import CameraModel
+from agent.geometry.config import CalibrationConfig
 from agent.geometry.scale import ScaleProjector
 from agent.types import Detections, FloorPoints
 

@@ -23,8 +23,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
-from agent.config import MqttConfig
 from agent.credentials import MQTT_PASSWORD, TLS_KEY_PASSPHRASE, read_secret
+from agent.publish.config import MqttConfig
 from agent.publish.outbox import Outbox
 
 log = logging.getLogger(__name__)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.config import SourceConfig
 from agent.sources.base import FrameSource
+from agent.sources.config import SourceConfig
 from agent.sources.video_file import VideoFileSource
 
 

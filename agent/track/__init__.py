@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.config import TrackerConfig
+from agent.track.config import TrackerConfig
 from agent.track.nearest import NearestTracker
 
 
