@@ -24,7 +24,7 @@ from agent.types import FloorPoints
 
 # Two height peaks closer than this on the floor are one person (about a shoulder width, m);
 # a person's position is the height-weighted centre of their zones within this radius.
-_SAME_PERSON_M = 0.45
+_SAME_PERSON_M = 0.30
 # Weight of a new empty-floor reading in the running floor estimate.
 _FLOOR_LEARNING_RATE = 0.02
 

@@ -31,6 +31,9 @@ class ToFSerialSourceConfig(Section):
         description="Ignore anything lower: trolleys, prams (children below it too).",
     )
     learn_frames: int = Field(default=15, ge=1, description="Frames of empty floor learnt at start.")
+    frame_rate_hz: float = Field(
+        default=15.0, gt=0, le=120, description="The sensor's frame rate; tracking times frames by their seq."
+    )
 
 
 class CounterSerialSourceConfig(Section):

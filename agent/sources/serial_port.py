@@ -79,8 +79,12 @@ class SerialMessageSource:
         except (serial.SerialException, OSError, ValueError) as exc:
             raise SourceError(f"serial port {self.url}: cannot open: {exc}") from None
 
-    def messages(self) -> Iterator[Message]:
-        """Messages in arrival order; reopens the port when it disappears."""
+    def messages(self) -> Iterator[Message | None]:
+        """Messages in arrival order; reopens the port when it disappears.
+
+        Yields None after a read that completed no message (about every 0.1 s
+        while the line is quiet), so a consumer can close time buckets on time.
+        """
         unparsed = bytearray()
         diagnosed = False
         while not self._stop.is_set():
@@ -90,9 +94,13 @@ class SerialMessageSource:
                 self._reconnect(str(exc))
                 continue
             if not data:
+                yield None
                 continue
             before = self._framer.good_lines
-            yield from self._framer.feed(data)
+            completed = self._framer.feed(data)
+            if not completed:
+                yield None
+            yield from completed
             self.health.good_lines = self._framer.good_lines
             self.health.bad_lines = self._framer.bad_lines
             if self._framer.bad_lines:

@@ -1,0 +1,210 @@
+"""From a source to line crossings: one `Counting` per kind of sensor.
+
+Each `Counting` turns its source's input (camera frames, depth frames,
+counter events) into `CountStep`s, what one input produced: its time and the
+crossings it completed. The pipeline aggregates steps into buckets without
+knowing which sensor made them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from agent.analytics.config import LineConfig
+from agent.analytics.lines import LineCounter
+from agent.detect import build_detector
+from agent.detect.config import DetectorConfig
+from agent.detect.tof import ToFPeopleDetector
+from agent.geometry.config import CalibrationConfig
+from agent.geometry.projector import build_projector
+from agent.geometry.shapes import FloorLine
+from agent.sources import build_source
+from agent.sources.config import SourceConfig
+from agent.sources.serial_config import CounterSerialSourceConfig, ToFSerialSourceConfig
+from agent.sources.serial_port import SerialHealth, SerialMessageSource
+from agent.sources.serial_protocol import CounterEvent, DepthFrame
+from agent.track import build_tracker
+from agent.track.config import TrackerConfig
+from agent.types import FloorPoints, LineCrossing
+
+
+@dataclass(frozen=True)
+class CountStep:
+    """What one input produced: its time (seconds on the source's clock) and its crossings."""
+
+    t_s: float
+    crossings: tuple[LineCrossing, ...]
+
+
+class Counting(Protocol):
+    """A source and the stages that turn it into crossings."""
+
+    def steps(self) -> Iterator[CountStep]:
+        """Steps in time order until the source ends or the stop event is set."""
+        ...
+
+    def close(self) -> None:
+        """Release the source."""
+        ...
+
+
+class _FloorCounting:
+    """Tracker and line counters shared by every sensor that yields floor points."""
+
+    def __init__(self, tracker: TrackerConfig, lines: list[LineConfig]) -> None:
+        self._tracker = build_tracker(tracker)
+        self._counters = [
+            LineCounter(FloorLine(line.name, line.start, line.end, line.in_side), line.hysteresis_m)
+            for line in lines
+        ]
+
+    def count(self, points: FloorPoints) -> CountStep:
+        tracks = self._tracker.update(points)
+        crossings: list[LineCrossing] = []
+        for counter in self._counters:
+            crossings.extend(counter.update(tracks))
+        return CountStep(points.t_s, tuple(crossings))
+
+
+class CameraCounting:
+    """Frames -> detector -> calibration -> tracker -> line counters.
+
+    Raises:
+        SourceError: the source cannot be opened.
+        CalibrationError: the calibration file is missing or malformed.
+    """
+
+    def __init__(
+        self,
+        source: SourceConfig,
+        detector: DetectorConfig,
+        calibration: CalibrationConfig,
+        tracker: TrackerConfig,
+        lines: list[LineConfig],
+    ) -> None:
+        self._projector = build_projector(calibration)
+        self._detector = build_detector(detector)
+        self._floor = _FloorCounting(tracker, lines)
+        self._source = build_source(source)
+
+    def steps(self) -> Iterator[CountStep]:
+        """One step per frame."""
+        for frame in self._source.frames():
+            yield self._floor.count(self._projector.project(self._detector.detect(frame)))
+
+    def close(self) -> None:
+        """Release the camera or file."""
+        self._source.close()
+
+
+class SensorClock:
+    """Times frames by their 16-bit sequence number at a fixed rate, unaffected by USB buffering.
+
+    Serial links deliver frames in bursts; timing them by arrival would give
+    the tracker wrong speeds. A frame `n` sequence steps after the previous
+    one is `n / frame_rate_hz` later. A jump of more than `max_gap_s` (or
+    backwards: the device restarted) counts as one frame period.
+    """
+
+    def __init__(self, frame_rate_hz: float, max_gap_s: float = 5.0) -> None:
+        if not frame_rate_hz > 0:
+            raise ValueError(f"frame_rate_hz is {frame_rate_hz}, should be > 0")
+        self._period_s = 1.0 / frame_rate_hz
+        self._max_gap_frames = max(1, round(max_gap_s * frame_rate_hz))
+        self._last_seq: int | None = None
+        self.t_s = 0.0
+        self.lost_frames = 0
+
+    def tick(self, seq: int) -> float:
+        """Sensor time (s) of the frame with sequence number `seq`."""
+        if self._last_seq is not None:
+            steps = (seq - self._last_seq) % 65_536
+            if not 0 < steps <= self._max_gap_frames:
+                steps = 1
+            self.lost_frames += steps - 1
+            self.t_s += steps * self._period_s
+        self._last_seq = seq
+        return self.t_s
+
+
+class ToFCounting:
+    """Depth frames from a serial ToF sensor -> people -> tracker -> line counters.
+
+    Tracking runs on sensor time (`SensorClock`); crossings are stamped with
+    the host's time of arrival, which is what buckets are made of.
+
+    Raises:
+        SourceError: the serial port cannot be opened (names the port).
+    """
+
+    def __init__(
+        self,
+        config: ToFSerialSourceConfig,
+        tracker: TrackerConfig,
+        lines: list[LineConfig],
+        stop: threading.Event,
+    ) -> None:
+        self._detector = ToFPeopleDetector(
+            fov_deg=config.fov_deg, min_height_m=config.min_height_m, learn_frames=config.learn_frames
+        )
+        self._floor = _FloorCounting(tracker, lines)
+        self._serial = SerialMessageSource(config.port, config.baudrate, stop)
+        self._sensor_clock = SensorClock(config.frame_rate_hz)
+        self._started_s = time.monotonic()
+
+    @property
+    def health(self) -> SerialHealth:
+        """Link counters (good and bad lines, reopens)."""
+        return self._serial.health
+
+    def steps(self) -> Iterator[CountStep]:
+        """One step per depth frame, and an empty one whenever the line is quiet."""
+        for message in self._serial.messages():
+            t_s = time.monotonic() - self._started_s
+            if not isinstance(message, DepthFrame):
+                yield CountStep(t_s, ())
+                continue
+            sensor_t_s = self._sensor_clock.tick(message.seq)
+            counted = self._floor.count(self._detector.detect(sensor_t_s, message.distances_mm))
+            yield CountStep(t_s, tuple(LineCrossing(c.line, c.direction, t_s) for c in counted.crossings))
+
+    def close(self) -> None:
+        """Close the port."""
+        self._serial.close()
+
+
+class CounterCounting:
+    """IN/OUT events from a counting device, as crossings of one named line.
+
+    Raises:
+        SourceError: the serial port cannot be opened (names the port).
+    """
+
+    def __init__(self, config: CounterSerialSourceConfig, stop: threading.Event) -> None:
+        self._line = config.line
+        self._serial = SerialMessageSource(config.port, config.baudrate, stop)
+        self._started_s = time.monotonic()
+
+    @property
+    def health(self) -> SerialHealth:
+        """Link counters (good and bad lines, reopens)."""
+        return self._serial.health
+
+    def steps(self) -> Iterator[CountStep]:
+        """One step per message, and an empty one whenever the line is quiet."""
+        for message in self._serial.messages():
+            t_s = time.monotonic() - self._started_s
+            crossings = (
+                (LineCrossing(self._line, message.direction, t_s),)
+                if isinstance(message, CounterEvent)
+                else ()
+            )
+            yield CountStep(t_s, crossings)
+
+    def close(self) -> None:
+        """Close the port."""
+        self._serial.close()
