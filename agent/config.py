@@ -28,7 +28,7 @@ from agent.errors import ConfigError
 from agent.geometry.config import CalibrationConfig
 from agent.publish.config import MqttConfig, OutboxConfig
 from agent.sources.config import SourceConfig
-from agent.track.config import TrackerConfig
+from agent.track.config import NearestTrackerConfig, TrackerConfig
 
 
 class DeviceConfig(Section):
@@ -51,7 +51,7 @@ class AgentConfig(Section):
     source: SourceConfig
     detector: DetectorConfig
     calibration: CalibrationConfig
-    tracker: TrackerConfig = TrackerConfig()
+    tracker: TrackerConfig = NearestTrackerConfig()
     lines: list[LineConfig] = Field(default_factory=list)
     zones: list[ZoneConfig] = Field(default_factory=list)
     heatmap: HeatmapConfig = HeatmapConfig()

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from agent.track.config import TrackerConfig
+from agent.track.kalman import KalmanTracker
 from agent.track.nearest import NearestTracker
+from agent.types import FloorPoints, Tracks
 
 
-def build_tracker(config: TrackerConfig) -> NearestTracker:
+class Tracker(Protocol):
+    """Follows people across updates; ids never leave the process."""
+
+    def update(self, points: FloorPoints, *, detected: bool = True) -> Tracks:
+        """Advance to `points.t_s`; `detected=False` means detection was skipped (coast)."""
+        ...
+
+
+def build_tracker(config: TrackerConfig) -> Tracker:
     """The tracker the config names."""
+    if config.type == "kalman":
+        return KalmanTracker(
+            max_distance_m=config.max_distance_m,
+            min_hits=config.min_hits,
+            max_age_s=config.max_age_s,
+            high_score=config.high_score,
+            low_score=config.low_score,
+            accel_m_s2=config.accel_m_s2,
+            measurement_m=config.measurement_m,
+        )
     return NearestTracker(config.max_distance_m, config.min_hits, config.max_age_s)
 
 
-__all__ = ["NearestTracker", "build_tracker"]
+__all__ = ["KalmanTracker", "NearestTracker", "Tracker", "build_tracker"]

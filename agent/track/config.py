@@ -1,18 +1,42 @@
-"""Config section of the tracker."""
+"""Config sections of the trackers, one model per `tracker.type`."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from agent.config_base import Section
 
 
-class TrackerConfig(Section):
-    """Tracker settings, in floor metres and seconds."""
+class NearestTrackerConfig(Section):
+    """Greedy nearest-neighbour tracker: cheap, for sparse scenes and ToF sensors."""
 
     type: Literal["nearest"] = "nearest"
     max_distance_m: float = Field(default=0.8, gt=0, description="Gate: farther detections never match.")
     min_hits: int = Field(default=3, ge=1, description="Detections needed before a track counts.")
     max_age_s: float = Field(default=1.0, gt=0, description="A track unseen this long is ended.")
+
+
+class KalmanTrackerConfig(Section):
+    """ByteTrack-style Kalman tracker with two-stage association, for cameras and crowds."""
+
+    type: Literal["kalman"]
+    max_distance_m: float = Field(default=0.8, gt=0, description="Gate: farther detections never match.")
+    min_hits: int = Field(default=3, ge=1, description="Matches needed before a track counts.")
+    max_age_s: float = Field(
+        default=1.0, gt=0, description="A track unseen this long (while detecting) ends."
+    )
+    high_score: float = Field(default=0.5, ge=0, le=1, description="Only detections this sure start tracks.")
+    low_score: float = Field(default=0.1, ge=0, le=1, description="Weaker detections are ignored.")
+    accel_m_s2: float = Field(default=2.0, gt=0, description="How hard people may change speed (std dev).")
+    measurement_m: float = Field(default=0.08, gt=0, description="Detection position noise (std dev).")
+
+    @model_validator(mode="after")
+    def _scores_ordered(self) -> KalmanTrackerConfig:
+        if self.low_score > self.high_score:
+            raise ValueError(f"low_score ({self.low_score}) must not exceed high_score ({self.high_score})")
+        return self
+
+
+TrackerConfig = Annotated[NearestTrackerConfig | KalmanTrackerConfig, Field(discriminator="type")]

@@ -50,9 +50,22 @@ class NearestTracker:
         self._tracks: list[_Track] = []
         self._next_id = 1
 
-    def update(self, points: FloorPoints) -> Tracks:
-        """Match `points` to the tracks; return confirmed tracks and those that just ended."""
+    def update(self, points: FloorPoints, *, detected: bool = True) -> Tracks:
+        """Match `points` to the tracks; return confirmed tracks and those that just ended.
+
+        With `detected=False` (detection skipped) nothing is matched and nothing ages:
+        tracks stay where they were last seen.
+        """
         t_s = points.t_s
+        if not detected:
+            for track in self._tracks:
+                track.last_seen_s = t_s  # skipped time does not count as unseen
+            confirmed = [t for t in self._tracks if t.hits >= self._min_hits]
+            return Tracks(
+                t_s,
+                np.array([t.id for t in confirmed], dtype=np.int64),
+                np.array([t.position_m for t in confirmed]).reshape(-1, 2),
+            )
         unmatched = self._match(points.points_m, t_s)
         for index in unmatched:
             self._tracks.append(

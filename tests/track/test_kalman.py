@@ -1,0 +1,88 @@
+"""The Kalman tracker: identities through crossings, weak detections, coasting and bounded state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent.track.kalman import KalmanTracker
+from agent.types import FloorPoints
+
+
+def points(t: float, xy: list[tuple[float, float]], scores: list[float] | None = None) -> FloorPoints:
+    return FloorPoints(t, np.array(xy, dtype=float).reshape(-1, 2), np.array(scores or [0.9] * len(xy)))
+
+
+def test_two_people_passing_each_other_keep_their_ids() -> None:
+    tracker = KalmanTracker(max_distance_m=0.6, min_hits=2, max_age_s=1.0)
+    history: dict[int, list[float]] = {}
+    for i in range(40):
+        t = i / 15
+        a = (-2.0 + 1.3 * t, 0.0)  # walking +x
+        b = (2.0 - 1.3 * t, 0.45)  # walking -x, 45 cm to the side
+        tracks = tracker.update(points(t, [a, b]))
+        for tid, pos in zip(tracks.ids.tolist(), tracks.positions_m, strict=True):
+            history.setdefault(tid, []).append(pos[1])
+    assert len(history) == 2
+    for ys in history.values():
+        assert np.ptp(ys) < 0.2, "each id stays on its own side: no identity switch"
+
+
+def test_weak_detection_keeps_a_track_but_cannot_start_one() -> None:
+    tracker = KalmanTracker(min_hits=2, high_score=0.5, low_score=0.1)
+    for i in range(5):
+        tracks = tracker.update(points(i * 0.1, [(0.1 * i, 0.0)]))
+    [track_id] = tracks.ids.tolist()
+    tracks = tracker.update(points(0.5, [(0.5, 0.0)], [0.2]))  # half occluded: low score
+    assert tracks.ids.tolist() == [track_id]
+    fresh = KalmanTracker(min_hits=1, high_score=0.5, low_score=0.1)
+    assert len(fresh.update(points(0.0, [(3.0, 3.0)], [0.3]))) == 0
+    assert len(fresh) == 0
+
+
+def test_unconfirmed_noise_never_reported() -> None:
+    """supervision #2578: unconfirmed tracks must not surface (7 people counted as 97)."""
+    tracker = KalmanTracker(min_hits=3)
+    reported = set()
+    for i in range(100):
+        # Flickers that never show up twice within the gate: each frame 1.7 m from the last.
+        noise = [((i * 1.7) % 40.0, 3.0 * k) for k in range(3)]
+        reported |= set(tracker.update(points(i * 0.1, noise)).ids.tolist())
+    assert reported == set()
+
+
+def test_coasting_when_detection_is_skipped_does_not_age_tracks() -> None:
+    tracker = KalmanTracker(min_hits=2, max_age_s=0.5)
+    for i in range(6):
+        tracker.update(points(i * 0.1, [(1.0 * i * 0.1, 0.0)]))
+    for i in range(6, 60):  # 5.4 s without detection (motion gate closed)
+        tracks = tracker.update(points(i * 0.1, []), detected=False)
+    assert len(tracks) == 1
+    assert tracks.positions_m[0, 0] > 3.0, "the track coasted forward on its velocity"
+    tracks = tracker.update(points(6.0, []))
+    for i in range(61, 70):
+        tracks = tracker.update(points(i * 0.1, []))
+    assert len(tracks) == 0 and len(tracker) == 0, "state dies with the track"
+
+
+def test_track_state_is_bounded_with_many_people_coming_and_going() -> None:
+    tracker = KalmanTracker(min_hits=2, max_age_s=0.3)
+    for i in range(600):
+        t = i * 0.1
+        people = [((t * 1.2 + k) % 8.0, float(k)) for k in range(10)]
+        tracker.update(points(t, people))
+    assert len(tracker) <= 20
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"max_distance_m": 0}, "max_distance_m is 0, should be > 0"),
+        ({"min_hits": 0}, "min_hits is 0"),
+        ({"low_score": 0.6, "high_score": 0.5}, "low_score 0.6 and high_score 0.5"),
+        ({"measurement_m": -1}, "measurement_m is -1"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        KalmanTracker(**kwargs)
