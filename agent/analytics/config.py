@@ -17,6 +17,10 @@ class LineConfig(Section):
     end: FloorXY
     in_side: Literal["left", "right"] = "left"
     hysteresis_m: float = Field(default=0.2, ge=0, description="Distance past the line before a count.")
+    mode: Literal["immediate", "late"] = Field(
+        default="immediate",
+        description="immediate: count on crossing; late: count when the track ends, by its net direction.",
+    )
 
     @model_validator(mode="after")
     def _has_length(self) -> LineConfig:
@@ -30,6 +34,10 @@ class ZoneConfig(Section):
 
     name: str = Field(pattern=ID_PATTERN)
     polygon: list[FloorXY] = Field(min_length=3)
+    enter_s: float = Field(default=0.5, ge=0, description="Inside this long before a visit starts.")
+    exit_s: float = Field(
+        default=2.0, ge=0, description="Outside this long before a visit ends (pauses, occlusion)."
+    )
 
 
 class HeatmapConfig(Section):

@@ -1,10 +1,16 @@
-"""Line crossings with hysteresis: one count per real passage, none for jitter.
+"""Line crossings: one count per real passage, none for jitter, two counting modes.
 
-A track is counted on a line when its path crosses the *segment* (not the
-line's infinite extension) and then reaches at least `hysteresis_m` beyond
-it on the other side from where it was last firmly seen. A person who
-hesitates on the line, or whose position jitters across it, is counted once
-or not at all; one who steps over and comes back is not counted.
+A track is *firmly* on a side of a line when it is at least `hysteresis_m`
+from it. Both modes only count a change of firm side whose path crossed the
+*segment* (not the line's infinite extension, supervision #518):
+
+- `immediate` counts at the moment the track becomes firm on the other side.
+  A person who hesitates on the line, or whose position jitters across it,
+  is counted once or not at all; one who steps over and comes back is not.
+- `late` counts when the track ends, by its net direction: first firm side
+  to last firm side, so back-and-forth at a door cancels out (Xovis's "late
+  count").
+
 Per-track state dies with the track.
 """
 
@@ -14,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agent.analytics.config import LineConfig
 from agent.geometry.shapes import FloorLine, segments_cross
 from agent.types import LineCrossing, Tracks
 
@@ -21,22 +28,27 @@ from agent.types import LineCrossing, Tracks
 @dataclass
 class _TrackOnLine:
     position_m: np.ndarray
-    firm_side: int  # +1 in, -1 out, 0 not yet firmly on either side
-    crossed_segment: bool
+    first_side: int  # first firm side: +1 in, -1 out, 0 none yet
+    firm_side: int  # latest firm side
+    crossed_segment: bool  # crossed the segment since the last firm position
+    ever_crossed: bool  # crossed the segment at least once
 
 
 class LineCounter:
-    """Counts tracks crossing one `FloorLine`.
+    """Counts tracks crossing one `FloorLine`, in `immediate` (default) or `late` mode.
 
     Raises:
-        ValueError: `hysteresis_m` is negative.
+        ValueError: `hysteresis_m` is negative or `mode` is unknown.
     """
 
-    def __init__(self, line: FloorLine, hysteresis_m: float) -> None:
+    def __init__(self, line: FloorLine, hysteresis_m: float, mode: str = "immediate") -> None:
         if hysteresis_m < 0:
             raise ValueError(f"hysteresis_m is {hysteresis_m}, should be >= 0")
+        if mode not in ("immediate", "late"):
+            raise ValueError(f"mode is {mode!r}, should be 'immediate' or 'late'")
         self.line = line
         self._hysteresis_m = hysteresis_m
+        self._late = mode == "late"
         self._state: dict[int, _TrackOnLine] = {}
         self._start = np.asarray(line.start_m, dtype=float)
         self._end = np.asarray(line.end_m, dtype=float)
@@ -51,17 +63,36 @@ class LineCounter:
             side = int(np.sign(distance)) if abs(distance) >= self._hysteresis_m and distance != 0 else 0
             state = self._state.get(track_id)
             if state is None:
-                self._state[track_id] = _TrackOnLine(position.copy(), side, crossed_segment=False)
+                self._state[track_id] = _TrackOnLine(position.copy(), side, side, False, False)
                 continue
             if bool(segments_cross(state.position_m, position, self._start, self._end)):
-                state.crossed_segment = True
+                state.crossed_segment = state.ever_crossed = True
             state.position_m = position.copy()
             if side == 0:
                 continue
-            if state.firm_side not in (0, side) and state.crossed_segment:
+            if state.first_side == 0:
+                state.first_side = side
+            changed = state.firm_side not in (0, side) and state.crossed_segment
+            if changed and not self._late:
                 crossings.append(LineCrossing(self.line.name, "in" if side > 0 else "out", tracks.t_s))
             state.firm_side = side
             state.crossed_segment = False
         for track_id in tracks.ended_ids:
-            self._state.pop(track_id, None)
+            state = self._state.pop(track_id, None)
+            if (
+                self._late
+                and state is not None
+                and state.ever_crossed
+                and state.first_side * state.firm_side < 0
+            ):
+                crossings.append(
+                    LineCrossing(self.line.name, "in" if state.firm_side > 0 else "out", tracks.t_s)
+                )
         return crossings
+
+
+def build_line_counter(config: LineConfig) -> LineCounter:
+    """The counter for one configured line."""
+    return LineCounter(
+        FloorLine(config.name, config.start, config.end, config.in_side), config.hysteresis_m, config.mode
+    )

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from agent.analytics.config import LineConfig
-from agent.analytics.lines import LineCounter
+from agent.analytics.lines import build_line_counter
 from agent.detect import build_detector
 from agent.detect.config import DetectorConfig
 from agent.detect.tof import ToFPeopleDetector
 from agent.geometry.config import CalibrationConfig
 from agent.geometry.projector import build_projector
-from agent.geometry.shapes import FloorLine
 from agent.sources import build_source
 from agent.sources.config import SourceConfig
 from agent.sources.serial_config import CounterSerialSourceConfig, ToFSerialSourceConfig
@@ -57,10 +56,7 @@ class _FloorCounting:
 
     def __init__(self, tracker: TrackerConfig, lines: list[LineConfig]) -> None:
         self._tracker = build_tracker(tracker)
-        self._counters = [
-            LineCounter(FloorLine(line.name, line.start, line.end, line.in_side), line.hysteresis_m)
-            for line in lines
-        ]
+        self._counters = [build_line_counter(line) for line in lines]
 
     def count(self, points: FloorPoints) -> CountStep:
         tracks = self._tracker.update(points)

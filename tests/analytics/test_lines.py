@@ -102,3 +102,42 @@ def test_negative_hysteresis_is_refused() -> None:
 def test_bad_line_is_refused(start, end, side, message) -> None:
     with pytest.raises(ValueError, match=message):
         FloorLine("x", start, end, side)
+
+
+def run_late(paths: dict[int, list[tuple[float, float]]]) -> list[str]:
+    counter = LineCounter(LINE, 0.2, mode="late")
+    directions = []
+    frames = max(len(p) for p in paths.values())
+    for i in range(frames + 1):
+        alive = {tid: p[i] for tid, p in paths.items() if i < len(p)}
+        ended = tuple(tid for tid, p in paths.items() if i == len(p))
+        tracks = Tracks(
+            float(i),
+            np.array(list(alive), dtype=np.int64),
+            np.array(list(alive.values())).reshape(-1, 2),
+            ended_ids=ended,
+        )
+        directions += [c.direction for c in counter.update(tracks)]
+    return directions
+
+
+@pytest.mark.parametrize(
+    "paths,expected",
+    [
+        ({1: straight(2.0, -1.0, 1.0)}, ["in"]),
+        ({1: straight(2.0, 1.0, -1.0)}, ["out"]),
+        # Back and forth at the door: in, out, in again -> one "in" when the track ends.
+        ({1: straight(2.0, -1.0, 1.0) + straight(2.0, 1.0, -1.0) + straight(2.0, -1.0, 1.0)}, ["in"]),
+        # In and back out: nets to nothing.
+        ({1: straight(2.0, -1.0, 1.0) + straight(2.0, 1.0, -1.0)}, []),
+        ({1: straight(5.0, -1.0, 1.0)}, []),
+    ],
+    ids=["in", "out", "back-and-forth", "in-and-out-cancel", "beyond-end"],
+)
+def test_late_mode_counts_net_direction_at_track_end(paths, expected) -> None:
+    assert run_late(paths) == expected
+
+
+def test_unknown_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="mode is 'sometimes'"):
+        LineCounter(LINE, 0.2, mode="sometimes")

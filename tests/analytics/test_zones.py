@@ -1,0 +1,71 @@
+"""Zone visits: inertia against flicker, dwell, occupancy, transitions, bounded state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent.analytics.config import ZoneConfig
+from agent.analytics.zones import ZoneWatcher
+from agent.types import Tracks
+
+SHELF = ZoneConfig(name="shelf", polygon=[(0, 0), (2, 0), (2, 2), (0, 2)], enter_s=0.5, exit_s=2.0)
+TILL = ZoneConfig(name="till", polygon=[(4, 0), (6, 0), (6, 2), (4, 2)], enter_s=0.5, exit_s=2.0)
+
+
+def tracks(t: float, people: dict[int, tuple[float, float]], ended: tuple[int, ...] = ()) -> Tracks:
+    return Tracks(
+        t, np.array(list(people), dtype=np.int64), np.array(list(people.values())).reshape(-1, 2), ended
+    )
+
+
+def test_pause_and_short_occlusion_keep_one_visit_with_true_dwell() -> None:
+    watcher = ZoneWatcher([SHELF])
+    occupancy, visits = [], []
+    for i in range(200):  # 20 s at 10 Hz
+        t = i * 0.1
+        if 5.0 <= t < 6.0:  # hidden behind the shelf for a second: no position
+            update = watcher.update(tracks(t, {}))
+        elif t < 15.0:
+            update = watcher.update(tracks(t, {1: (1.0, 1.0)}))
+        else:
+            update = watcher.update(tracks(t, {1: (3.0, 3.0)}))  # walked off
+        occupancy.append(update.occupancy["shelf"])
+        visits += update.visits
+    assert [v.dwell_s for v in visits] == [pytest.approx(14.9)]
+    assert 0 not in occupancy[5:150], "occupancy does not flicker off during the pause or the occlusion"
+    assert occupancy[-1] == 0
+
+
+def test_passing_through_quicker_than_enter_inertia_is_not_a_visit() -> None:
+    watcher = ZoneWatcher([SHELF])
+    visits = []
+    for i in range(30):
+        x = -1.0 + i * 0.15  # 1.5 m/s across a 2 m zone: inside about 1.3 s
+        visits += watcher.update(
+            tracks(i * 0.1, {1: (x, 1.0)} if i < 29 else {}, (1,) if i == 29 else ())
+        ).visits
+    assert len(visits) == 1  # enter_s 0.5 s is exceeded, so one short visit
+    strict = ZoneWatcher([ZoneConfig(name="shelf", polygon=SHELF.polygon, enter_s=2.0, exit_s=2.0)])
+    visits = []
+    for i in range(30):
+        x = -1.0 + i * 0.15
+        visits += strict.update(
+            tracks(i * 0.1, {1: (x, 1.0)} if i < 29 else {}, (1,) if i == 29 else ())
+        ).visits
+    assert visits == []
+
+
+def test_transitions_and_ended_track_finishes_visit() -> None:
+    watcher = ZoneWatcher([SHELF, TILL])
+    transitions, visits = [], []
+    path = [(1.0, 1.0)] * 20 + [(3.0, 1.0)] * 5 + [(5.0, 1.0)] * 20
+    for i, position in enumerate(path):
+        update = watcher.update(tracks(i * 0.1, {7: position}))
+        transitions += update.transitions
+        visits += update.visits
+    update = watcher.update(tracks(len(path) * 0.1, {}, ended=(7,)))
+    visits += update.visits
+    assert [(t.from_zone, t.to_zone) for t in transitions] == [("shelf", "till")]
+    assert sorted(v.zone for v in visits) == ["shelf", "till"]
+    assert len(watcher) == 0, "state dies with the track"
