@@ -18,6 +18,7 @@ SUDO=""
 missing=()
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
 "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)  # the unit-file tests verify with it
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]} with apt-get"
     $SUDO apt-get update -qq
