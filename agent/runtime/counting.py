@@ -25,18 +25,25 @@ from agent.sources import build_source
 from agent.sources.config import SourceConfig
 from agent.sources.serial_config import CounterSerialSourceConfig, ToFSerialSourceConfig
 from agent.sources.serial_port import SerialHealth, SerialMessageSource
-from agent.sources.serial_protocol import CounterEvent, DepthFrame
+from agent.sources.serial_protocol import CounterEvent, DepthFrame, PresenceEvent
 from agent.track import build_tracker
 from agent.track.config import TrackerConfig
-from agent.types import FloorPoints, LineCrossing
+from agent.types import FloorPoints, LineCrossing, Tracks
 
 
 @dataclass(frozen=True)
 class CountStep:
-    """What one input produced: its time (seconds on the source's clock) and its crossings."""
+    """What one input produced: its time (seconds on the source's clock) and its crossings.
+
+    `tracks` are the confirmed tracks (camera and ToF), for zones and the
+    heatmap; `present` is a presence sensor's state from the previous step to
+    this one (None for sensors without one).
+    """
 
     t_s: float
     crossings: tuple[LineCrossing, ...]
+    tracks: Tracks | None = None
+    present: bool | None = None
 
 
 class Counting(Protocol):
@@ -63,7 +70,7 @@ class _FloorCounting:
         crossings: list[LineCrossing] = []
         for counter in self._counters:
             crossings.extend(counter.update(tracks))
-        return CountStep(points.t_s, tuple(crossings))
+        return CountStep(points.t_s, tuple(crossings), tracks)
 
 
 class CameraCounting:
@@ -127,7 +134,31 @@ class SensorClock:
         return self.t_s
 
 
-class ToFCounting:
+class _SerialCounting:
+    """The serial port, its health and the host clock shared by the serial sensors.
+
+    Raises:
+        SourceError: the serial port cannot be opened (names the port).
+    """
+
+    def __init__(self, port: str, baudrate: int, stop: threading.Event) -> None:
+        self._serial = SerialMessageSource(port, baudrate, stop)
+        self._started_s = time.monotonic()
+
+    @property
+    def health(self) -> SerialHealth:
+        """Link counters (good and bad lines, reopens)."""
+        return self._serial.health
+
+    def _elapsed_s(self) -> float:
+        return time.monotonic() - self._started_s
+
+    def close(self) -> None:
+        """Close the port."""
+        self._serial.close()
+
+
+class ToFCounting(_SerialCounting):
     """Depth frames from a serial ToF sensor -> people -> tracker -> line counters.
 
     Tracking runs on sensor time (`SensorClock`); crossings are stamped with
@@ -148,19 +179,13 @@ class ToFCounting:
             fov_deg=config.fov_deg, min_height_m=config.min_height_m, learn_frames=config.learn_frames
         )
         self._floor = _FloorCounting(tracker, lines)
-        self._serial = SerialMessageSource(config.port, config.baudrate, stop)
         self._sensor_clock = SensorClock(config.frame_rate_hz)
-        self._started_s = time.monotonic()
-
-    @property
-    def health(self) -> SerialHealth:
-        """Link counters (good and bad lines, reopens)."""
-        return self._serial.health
+        super().__init__(config.port, config.baudrate, stop)
 
     def steps(self) -> Iterator[CountStep]:
         """One step per depth frame, and an empty one whenever the line is quiet."""
         for message in self._serial.messages():
-            t_s = time.monotonic() - self._started_s
+            t_s = self._elapsed_s()
             if not isinstance(message, DepthFrame):
                 yield CountStep(t_s, ())
                 continue
@@ -168,13 +193,9 @@ class ToFCounting:
             counted = self._floor.count(self._detector.detect(sensor_t_s, message.distances_mm))
             yield CountStep(t_s, tuple(LineCrossing(c.line, c.direction, t_s) for c in counted.crossings))
 
-    def close(self) -> None:
-        """Close the port."""
-        self._serial.close()
 
-
-class CounterCounting:
-    """IN/OUT events from a counting device, as crossings of one named line.
+class CounterCounting(_SerialCounting):
+    """IN/OUT events from a counting device as crossings of one named line; PIR state as presence.
 
     Raises:
         SourceError: the serial port cannot be opened (names the port).
@@ -182,25 +203,20 @@ class CounterCounting:
 
     def __init__(self, config: CounterSerialSourceConfig, stop: threading.Event) -> None:
         self._line = config.line
-        self._serial = SerialMessageSource(config.port, config.baudrate, stop)
-        self._started_s = time.monotonic()
-
-    @property
-    def health(self) -> SerialHealth:
-        """Link counters (good and bad lines, reopens)."""
-        return self._serial.health
+        self._present = False
+        super().__init__(config.port, config.baudrate, stop)
 
     def steps(self) -> Iterator[CountStep]:
-        """One step per message, and an empty one whenever the line is quiet."""
-        for message in self._serial.messages():
-            t_s = time.monotonic() - self._started_s
-            crossings = (
-                (LineCrossing(self._line, message.direction, t_s),)
-                if isinstance(message, CounterEvent)
-                else ()
-            )
-            yield CountStep(t_s, crossings)
+        """One step per message, and an empty one whenever the line is quiet.
 
-    def close(self) -> None:
-        """Close the port."""
-        self._serial.close()
+        Every step carries the presence state in force since the previous step.
+        """
+        for message in self._serial.messages():
+            t_s = self._elapsed_s()
+            crossings: tuple[LineCrossing, ...] = ()
+            if isinstance(message, CounterEvent):
+                crossings = (LineCrossing(self._line, message.direction, t_s),)
+            was_present = self._present
+            if isinstance(message, PresenceEvent):
+                self._present = message.present
+            yield CountStep(t_s, crossings, present=was_present)

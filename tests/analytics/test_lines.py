@@ -12,9 +12,11 @@ from agent.types import Tracks
 LINE = FloorLine("door", (0.0, 0.0), (4.0, 0.0), "left")  # "in" is y > 0
 
 
-def run(paths: dict[int, list[tuple[float, float]]], hysteresis_m: float = 0.2) -> list[str]:
+def run(
+    paths: dict[int, list[tuple[float, float]]], hysteresis_m: float = 0.2, mode: str = "immediate"
+) -> list[str]:
     """Feed per-track paths frame by frame; tracks end after their last point."""
-    counter = LineCounter(LINE, hysteresis_m)
+    counter = LineCounter(LINE, hysteresis_m, mode)
     directions = []
     frames = max(len(p) for p in paths.values())
     for i in range(frames + 1):
@@ -104,23 +106,6 @@ def test_bad_line_is_refused(start, end, side, message) -> None:
         FloorLine("x", start, end, side)
 
 
-def run_late(paths: dict[int, list[tuple[float, float]]]) -> list[str]:
-    counter = LineCounter(LINE, 0.2, mode="late")
-    directions = []
-    frames = max(len(p) for p in paths.values())
-    for i in range(frames + 1):
-        alive = {tid: p[i] for tid, p in paths.items() if i < len(p)}
-        ended = tuple(tid for tid, p in paths.items() if i == len(p))
-        tracks = Tracks(
-            float(i),
-            np.array(list(alive), dtype=np.int64),
-            np.array(list(alive.values())).reshape(-1, 2),
-            ended_ids=ended,
-        )
-        directions += [c.direction for c in counter.update(tracks)]
-    return directions
-
-
 @pytest.mark.parametrize(
     "paths,expected",
     [
@@ -135,7 +120,7 @@ def run_late(paths: dict[int, list[tuple[float, float]]]) -> list[str]:
     ids=["in", "out", "back-and-forth", "in-and-out-cancel", "beyond-end"],
 )
 def test_late_mode_counts_net_direction_at_track_end(paths, expected) -> None:
-    assert run_late(paths) == expected
+    assert run(paths, mode="late") == expected
 
 
 def test_unknown_mode_is_refused() -> None:
