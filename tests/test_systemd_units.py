@@ -81,7 +81,10 @@ def test_install_dry_run_prints_steps_and_changes_nothing() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "would run: systemctl enable footfall.service" in result.stdout
-    assert "would run: install -m 0644 systemd/footfall.service /etc/systemd/system/footfall.service" in result.stdout
+    assert (
+        "would run: install -m 0644 systemd/footfall.service /etc/systemd/system/footfall.service"
+        in result.stdout
+    )
 
 
 def test_install_refuses_unknown_argument() -> None:
