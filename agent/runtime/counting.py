@@ -16,6 +16,7 @@ from typing import Protocol
 
 from agent.analytics.config import LineConfig
 from agent.analytics.lines import build_line_counter
+from agent.config import AgentConfig
 from agent.detect import build_detector
 from agent.detect.config import DetectorConfig
 from agent.detect.tof import ToFPeopleDetector
@@ -220,3 +221,18 @@ class CounterCounting(_SerialCounting):
             if isinstance(message, PresenceEvent):
                 self._present = message.present
             yield CountStep(t_s, crossings, present=was_present)
+
+
+def build_counting(config: AgentConfig, stop: threading.Event) -> Counting:
+    """The counting stages for the configured source type.
+
+    Raises:
+        SourceError: the source cannot be opened (names the file, device or port).
+        CalibrationError: the calibration file is missing or malformed.
+    """
+    source = config.source
+    if isinstance(source, ToFSerialSourceConfig):
+        return ToFCounting(source, config.tracker, config.lines, stop)
+    if isinstance(source, CounterSerialSourceConfig):
+        return CounterCounting(source, stop)
+    return CameraCounting(source, config.detector, config.calibration, config.tracker, config.lines)
