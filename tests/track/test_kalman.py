@@ -86,3 +86,21 @@ def test_track_state_is_bounded_with_many_people_coming_and_going() -> None:
 def test_bad_arguments_are_named(kwargs, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         KalmanTracker(**kwargs)
+
+
+def test_dropped_detection_does_not_hand_the_track_to_a_newcomer_nearby() -> None:
+    """The uncertainty gate: a person followed frame after frame is expected within a few cm, not 40 cm away."""
+    tracker = KalmanTracker(max_distance_m=0.8, min_hits=2, max_age_s=1.0)
+    offsets_m: dict[int, list[float]] = {}
+    for i in range(40):
+        t = i / 15
+        walker = (1.0 * t, 0.0)
+        newcomer = (1.0 * 20 / 15, 0.4)  # appears at frame 20, 40 cm beside the walker, and stays
+        # The walker's detection drops out in the very frame the newcomer appears.
+        seen = [walker] if i < 20 else [newcomer] if i == 20 else [walker, newcomer]
+        tracks = tracker.update(points(t, seen))
+        for tid, pos in zip(tracks.ids.tolist(), tracks.positions_m, strict=True):
+            offsets_m.setdefault(tid, []).append(float(pos[1]))
+    walker_id, newcomer_id = sorted(offsets_m)
+    assert max(offsets_m[walker_id]) < 0.05, "the walker's track never moved towards the newcomer"
+    assert min(offsets_m[newcomer_id]) > 0.35, "the newcomer has a track of their own"

@@ -1,0 +1,69 @@
+"""Real-data check (issue 7): our tracker, ByteTrack and norfair on the TUD ground truth in motmetrics.
+
+Runs `benchmarks/tracking_tud.py`'s comparison over noise seeds 1-8. Skipped where the bench extra
+(motmetrics, supervision, norfair) is not installed, which includes CI (it installs `.[dev]` only).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import warnings
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+pytest.importorskip("motmetrics")
+pytest.importorskip("supervision")
+pytest.importorskip("norfair")
+
+SEEDS = list(range(1, 9))
+# IDF1 of agent.track.KalmanTracker with its defaults, measured with
+# `python benchmarks/tracking_tud.py --seeds 1-8` (0.890 and 0.881), less 0.02 of headroom.
+IDF1_FLOOR = {"TUD-Campus": 0.87, "TUD-Stadtmitte": 0.86}
+
+
+def _benchmark() -> ModuleType:
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "tracking_tud.py"
+    spec = importlib.util.spec_from_file_location("tracking_tud", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def idf1() -> dict[tuple[str, str], float]:
+    """IDF1 by (tracker, sequence), mean over SEEDS."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The `ByteTrack` was deprecated", FutureWarning)
+        return {(tracker, name): s.idf1 for tracker, name, s in _benchmark().compare(SEEDS)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sequence", ["TUD-Campus", "TUD-Stadtmitte"])
+def test_our_idf1_stays_above_the_checked_in_figure(idf1, sequence: str) -> None:
+    assert idf1["footfall kalman", sequence] >= IDF1_FLOOR[sequence]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sequence", ["TUD-Campus", "TUD-Stadtmitte"])
+def test_our_idf1_beats_norfair_on_the_same_points(idf1, sequence: str) -> None:
+    assert idf1["footfall kalman", sequence] >= idf1["norfair points", sequence]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    raises=AssertionError,
+    strict=True,
+    reason="issue 7 target not met: ByteTrack (boxes, IoU) leads on IDF1, 0.898 vs 0.890 on TUD-Campus "
+    "and 0.922 vs 0.881 on TUD-Stadtmitte (seeds 1-8); strict, so reaching it fails this marker",
+)
+def test_our_idf1_is_at_least_the_best_peer(idf1) -> None:
+    for sequence in ("TUD-Campus", "TUD-Stadtmitte"):
+        best_peer = max(
+            v for (tracker, name), v in idf1.items() if name == sequence and tracker != "footfall kalman"
+        )
+        assert idf1["footfall kalman", sequence] >= best_peer
