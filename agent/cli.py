@@ -221,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     from agent.calibrate.cli import add_calibrate_parser
 
     add_calibrate_parser(commands)
+    from agent.sim.cli import add_simulate_parser
+
+    add_simulate_parser(commands)
     return parser
 
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Set everything up, start a private Mosquitto on a free port, run the agent on
-# the bundled simulated doorway clip (30 s at its native rate) and print every
-# report that comes back from the broker. Nothing is left running afterwards.
+# Set everything up, start a private Mosquitto on a free port, run the agent on a
+# live simulated store (the `entrance` scenario rendered in real time: 90 s of a
+# shop door seen by a ceiling camera, config/scenarios/entrance.toml) and print
+# every report that comes back from the broker, then the simulator's ground
+# truth for the same 90 s. Nothing is left running afterwards.
+# DEMO_SCENARIO=aisle|checkout|busy|night picks another store; DEMO_MINUTES the length.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -27,16 +30,27 @@ for _ in $(seq 50); do
 done
 echo "demo: private Mosquitto on 127.0.0.1:$port"
 
-footfall listen --port "$port" --until-offline --timeout 110 &
+scenario="${DEMO_SCENARIO:-entrance}"
+minutes="${DEMO_MINUTES:-1.5}"
+footfall listen --port "$port" --until-offline --timeout 115 &
 listener=$!
 sleep 1
-footfall run --config config/example.toml --set "mqtt.port=$port" --set "mqtt.host='127.0.0.1'" \
+echo "demo: running the agent on a live simulated '$scenario' store for $minutes min (config/scenarios/$scenario.toml)"
+footfall run --config "config/scenarios/$scenario.toml" --set "source.minutes=$minutes" \
+    --set "mqtt.port=$port" --set "mqtt.host='127.0.0.1'" \
     --set "outbox.path='$work/outbox.db'" --log-level WARNING
 wait "$listener"
 listener=""
-python - <<'PY'
-import json
+python - "$scenario" "$minutes" <<'PY'
+import sys
 
-truth = json.load(open("sim_videos/doorway.truth.json"))
-print(f"demo: ground truth of sim_videos/doorway.avi: {truth['line']} in={truth['in']} out={truth['out']}")
+from agent.sim.clip import scenario_truth
+from agent.sim.truth import ClipSettings
+
+scenario, minutes = sys.argv[1], float(sys.argv[2])
+truth = scenario_truth(ClipSettings(scenario, 1, minutes * 60.0, 15.0))
+for line in truth["lines"]:
+    ins = sum(c["line"] == line["name"] and c["direction"] == "in" for c in truth["crossings"])
+    outs = sum(c["line"] == line["name"] and c["direction"] == "out" for c in truth["crossings"])
+    print(f"demo: ground truth of the simulated {scenario} store: {line['name']} in={ins} out={outs}")
 PY

@@ -23,7 +23,7 @@ from agent.detect.tof import ToFPeopleDetector
 from agent.geometry.config import CalibrationConfig
 from agent.geometry.projector import build_projector
 from agent.sources import build_source
-from agent.sources.config import SourceConfig
+from agent.sources.config import FrameSourceConfig
 from agent.sources.serial_config import CounterSerialSourceConfig, ToFSerialSourceConfig
 from agent.sources.serial_port import SerialHealth, SerialMessageSource
 from agent.sources.serial_protocol import CounterEvent, DepthFrame, PresenceEvent
@@ -84,7 +84,7 @@ class CameraCounting:
 
     def __init__(
         self,
-        source: SourceConfig,
+        source: FrameSourceConfig,
         detector: DetectorConfig,
         calibration: CalibrationConfig,
         tracker: TrackerConfig,

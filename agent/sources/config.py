@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from agent.config_base import Section
+from agent.sim.config import SimSourceConfig
 
 
 class FileSourceConfig(Section):
@@ -21,4 +22,5 @@ class FileSourceConfig(Section):
     loop: bool = Field(default=False, description="Start again at the end of the file.")
 
 
-SourceConfig = Annotated[FileSourceConfig, Field(discriminator="type")]
+SourceConfig = Annotated[FileSourceConfig | SimSourceConfig, Field(discriminator="type")]
+FrameSourceConfig = FileSourceConfig | SimSourceConfig
