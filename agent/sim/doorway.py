@@ -95,6 +95,7 @@ def doorway_people(
     inward_share: float = 0.5,
     keep_to_side_m: float = 0.0,
     min_turn_depth_m: float = 0.05,
+    min_gap_m: float = 0.0,
 ) -> list[Person]:
     """People for each arrival time (seconds), each arrival one event drawn from `mix`.
 
@@ -105,6 +106,9 @@ def doorway_people(
     in a narrow door; with 0 they walk anywhere between the margins and may
     pass straight through each other (no simulated person avoids another).
     A turn-back stops at least `min_turn_depth_m` from the line on either side.
+    With `min_gap_m` > 0, someone who would walk into the person ahead of
+    them in the same direction (within 0.6 m sideways) keeps that gap
+    instead: they start later and do not overtake.
 
     Raises:
         ValueError: if every weight in `mix` is zero.
@@ -116,6 +120,7 @@ def doorway_people(
     weights /= weights.sum()
     ids = _Ids(first_pid)
     people: list[Person] = []
+    ahead: dict[bool, tuple[float, float, float]] = {}  # direction -> (start s, x m, speed m/s)
     for t0 in arrival_times_s:
         kind = kinds[int(rng.choice(len(kinds), p=weights))]
         inward = bool(rng.random() < inward_share)
@@ -126,6 +131,12 @@ def doorway_people(
             centre = (door.x0_m + door.x1_m) / 2
             x = centre + (keep_to_side_m if inward else -keep_to_side_m) + float(rng.normal(0.0, 0.05))
         wander = float(rng.normal(0.0, 0.12))
+        if min_gap_m > 0 and inward in ahead:
+            t_ahead, x_ahead, speed_ahead = ahead[inward]
+            if abs(x - x_ahead) < 0.6:
+                speed = min(speed, speed_ahead)
+                t0 = max(t0, t_ahead + min_gap_m / speed)
+        ahead[inward] = (t0, x, speed)
         people.extend(_event(rng, door, kind, x, inward, t0, speed, wander, ids, min_turn_depth_m))
     return people
 

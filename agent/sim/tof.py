@@ -145,14 +145,16 @@ def tof_doorway_scene(
     mix: DoorwayMix = ONLY_PEOPLE,
     keep_to_side_m: float = 0.0,
     min_turn_depth_m: float = 0.05,
+    min_gap_m: float = 0.0,
 ) -> ToFScene:
     """Arrival events at a door under a ToF sensor: single file, pairs and threes abreast, turn-backs.
 
     Arrivals are a Poisson process of `people_per_minute` events (a group
     is one event); everyone appears 2.5 m from the line on the street or
     shop side and walks through (or turns back). `keep_to_side_m` is passed
-    and `min_turn_depth_m` to `doorway_people` (people alone keep to their
-    right; turn-backs stop at least that far from the line). The scene and its
+    `min_turn_depth_m` and `min_gap_m` to `doorway_people` (people alone keep
+    to their right; turn-backs stop at least that far from the line; nobody
+    walks into the person ahead). The scene and its
     truth are a pure function of the arguments.
 
     Raises:
@@ -169,7 +171,13 @@ def tof_doorway_scene(
     arrivals = poisson_arrivals(rng, 0.0, duration_s, lambda _t: rate, rate)
     people = tuple(
         doorway_people(
-            rng, door, arrivals, mix=mix, keep_to_side_m=keep_to_side_m, min_turn_depth_m=min_turn_depth_m
+            rng,
+            door,
+            arrivals,
+            mix=mix,
+            keep_to_side_m=keep_to_side_m,
+            min_turn_depth_m=min_turn_depth_m,
+            min_gap_m=min_gap_m,
         )
     )
     line = FloorLine("door", (door.x0_m, cy), (door.x1_m, cy), "left")
