@@ -224,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     from agent.sim.cli import add_simulate_parser
 
     add_simulate_parser(commands)
+    from agent.evaluate import add_evaluate_parser
+
+    add_evaluate_parser(commands)
     return parser
 
 

@@ -37,8 +37,8 @@ from agent.publish.payloads import (
 )
 from agent.types import LineCrossing, Tracks
 
-# Dwell histogram edges, seconds: a glance, a look, a choice, a long stay.
-DWELL_EDGES_S: tuple[float, ...] = (0.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+# Dwell histogram edges, seconds: a glance, a look, a choice, a long stay (the simulator's truth uses the same).
+DWELL_EDGES_S: tuple[float, ...] = (0.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0)
 
 
 class _Common(TypedDict):

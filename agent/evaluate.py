@@ -1,0 +1,225 @@
+"""`footfall evaluate`: run the counting stages on simulated clips and compare with their ground truth.
+
+For every `NAME.truth.json` beside a `NAME.mp4` in a clip folder, the
+installer config `config/scenarios/NAME.toml` is used with its source
+replaced by the clip (read as fast as possible). Printed per clip: count
+error per line and direction, MOTA and IDF1 (with the `bench` extra's
+motmetrics), median dwell error per zone, and the heatmap's correlation
+with the truth's person-seconds per cell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.analytics.heatmap import HeatmapAccumulator
+from agent.analytics.zones import ZoneWatcher
+from agent.config import AgentConfig, load_config
+from agent.geometry.grid import FloorGrid
+from agent.runtime.counting import build_counting
+from agent.sources.config import FileSourceConfig
+
+# A track and a true person further apart than this are not the same person (m).
+_MATCH_DISTANCE_M = 0.5
+
+
+@dataclass
+class ClipResult:
+    """What one clip measured; `None` where a figure could not be computed."""
+
+    clip: str
+    counts: dict[tuple[str, str], tuple[int, int]] = field(
+        default_factory=dict
+    )  # (line, dir) -> (truth, ours)
+    mota: float | None = None
+    idf1: float | None = None
+    dwell_error: dict[str, float] = field(default_factory=dict)  # zone -> relative error of the median
+    heatmap_r: float | None = None
+
+
+def evaluate_clip(truth_path: Path, config_dir: Path) -> ClipResult:
+    """Run one clip through the counting stages and compare with its truth.
+
+    Raises:
+        ConfigError: the scenario's config is missing or invalid.
+        SourceError: the clip cannot be decoded.
+    """
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    clip = truth_path.with_name(truth_path.name.replace(".truth.json", ".mp4"))
+    config = _clip_config(load_config(config_dir / f"{truth['scenario']}.toml"), clip)
+    grid = FloorGrid(
+        tuple(truth["heatmap_grid"]["origin_m"]),
+        truth["heatmap_grid"]["cell_m"],
+        truth["heatmap_grid"]["n_cols"],
+        truth["heatmap_grid"]["n_rows"],
+    )
+    counting = build_counting(config, threading.Event())
+    watcher = ZoneWatcher(config.zones)
+    heatmap = HeatmapAccumulator(grid)
+    ours: dict[tuple[str, str], int] = {}
+    dwell: dict[str, list[float]] = {}
+    frames: list[tuple[float, Any]] = []
+    try:
+        for step in counting.steps():
+            for crossing in step.crossings:
+                key = (crossing.line, crossing.direction)
+                ours[key] = ours.get(key, 0) + 1
+            if step.tracks is None:
+                continue
+            heatmap.update(step.tracks)
+            for visit in watcher.update(step.tracks).visits:
+                dwell.setdefault(visit.zone, []).append(visit.dwell_s)
+            frames.append((step.t_s, step.tracks))
+    finally:
+        counting.close()
+    result = ClipResult(truth_path.name.replace(".truth.json", ""))
+    for line in truth["lines"]:
+        for direction in ("in", "out"):
+            expected = sum(
+                1 for c in truth["crossings"] if c["line"] == line["name"] and c["direction"] == direction
+            )
+            result.counts[(line["name"], direction)] = (expected, ours.get((line["name"], direction), 0))
+    result.mota, result.idf1 = _tracking_scores(truth["frames"], frames)
+    result.dwell_error = _dwell_errors(truth["zone_visits"], dwell)
+    result.heatmap_r = _heatmap_correlation(truth["heatmap"]["cells"], heatmap, grid)
+    return result
+
+
+def _clip_config(config: AgentConfig, clip: Path) -> AgentConfig:
+    source = FileSourceConfig(type="file", path=clip, realtime=False, loop=False)
+    return config.model_copy(update={"source": source})
+
+
+def _tracking_scores(
+    truth_frames: list[Any], ours: list[tuple[float, Any]]
+) -> tuple[float | None, float | None]:
+    """MOTA and IDF1 with motmetrics (the `bench` extra); (None, None) without it."""
+    try:
+        import motmetrics  # optional (bench extra), heavy: evaluation only
+    except ImportError:
+        return None, None
+    if not hasattr(np, "asfarray"):  # motmetrics 1.4 still calls the NumPy 1 name
+        np.asfarray = lambda a, dtype=float: np.asarray(a, dtype=dtype)  # type: ignore[attr-defined]
+    accumulator = motmetrics.MOTAccumulator(auto_id=True)
+    by_time = {round(t, 3): tracks for t, tracks in ours}
+    for t_s, people in truth_frames:
+        tracks = by_time.get(round(t_s, 3))
+        truth_ids = [p[0] for p in people]
+        truth_xy = np.array([[p[1], p[2]] for p in people]).reshape(-1, 2)
+        track_ids = tracks.ids.tolist() if tracks is not None else []
+        track_xy = tracks.positions_m if tracks is not None else np.zeros((0, 2))
+        distances = motmetrics.distances.norm2squared_matrix(truth_xy, track_xy, max_d2=_MATCH_DISTANCE_M**2)
+        accumulator.update(truth_ids, track_ids, distances)
+    summary = motmetrics.metrics.create().compute(accumulator, metrics=["mota", "idf1"])
+    return float(summary["mota"].iloc[0]), float(summary["idf1"].iloc[0])
+
+
+def _dwell_errors(truth_visits: list[dict[str, Any]], ours: dict[str, list[float]]) -> dict[str, float]:
+    """Relative error of the median dwell per zone that has finished visits in the truth."""
+    errors = {}
+    for zone in sorted({v["zone"] for v in truth_visits}):
+        expected = [
+            v["exit_s"] - v["enter_s"] for v in truth_visits if v["zone"] == zone and v["exit_s"] is not None
+        ]
+        if not expected or not ours.get(zone):
+            continue
+        median = float(np.median(expected))
+        errors[zone] = abs(float(np.median(ours[zone])) - median) / max(median, 1e-9)
+    return errors
+
+
+def _heatmap_correlation(
+    truth_cells: list[dict[str, Any]], ours: HeatmapAccumulator, grid: FloorGrid
+) -> float | None:
+    """Pearson correlation of person-seconds per cell, over every cell of the grid."""
+    expected = np.zeros(grid.n_cells)
+    measured = np.zeros(grid.n_cells)
+    for truth_cell in truth_cells:
+        expected[truth_cell["iy"] * grid.n_cols + truth_cell["ix"]] = truth_cell["person_s"]
+    for our_cell in ours.close():
+        measured[our_cell.index] = our_cell.person_s
+    if expected.std() == 0 or measured.std() == 0:
+        return None
+    return float(np.corrcoef(expected, measured)[0, 1])
+
+
+def format_table(results: list[ClipResult]) -> str:
+    """One row per clip, line and direction, then the totals."""
+    rows = ["clip       line            dir  truth  ours  error   MOTA   IDF1  dwell-err  heatmap-r"]
+    totals: dict[str, list[int]] = {"in": [0, 0], "out": [0, 0]}
+
+    def fmt(value: float | None, pattern: str) -> str:
+        return "n/a" if value is None else format(value, pattern)
+
+    for result in results:
+        dwell = fmt(
+            float(np.median(list(result.dwell_error.values()))) if result.dwell_error else None, ".0%"
+        )
+        for (line, direction), (expected, ours) in result.counts.items():
+            error = fmt(abs(ours - expected) / expected if expected else None, ".1%")
+            rows.append(
+                f"{result.clip:<10} {line:<15} {direction:<4} {expected:>5} {ours:>5} {error:>6} "
+                f"{fmt(result.mota, '.3f'):>6} {fmt(result.idf1, '.3f'):>6} {dwell:>10} {fmt(result.heatmap_r, '.3f'):>10}"
+            )
+            totals[direction][0] += expected
+            totals[direction][1] += ours
+    for direction, (expected, ours) in totals.items():
+        total_error = abs(ours - expected) / expected if expected else 0.0
+        rows.append(
+            f"{'total':<10} {'all lines':<15} {direction:<4} {expected:>5} {ours:>5} {total_error:>6.1%}"
+        )
+    return "\n".join(rows)
+
+
+def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register `footfall evaluate`."""
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="compare the agent with a simulated clip's ground truth",
+        description="Run the counting stages on every NAME.mp4 with a NAME.truth.json in CLIP_DIR, using "
+        "the installer config CONFIG_DIR/NAME.toml with the clip as its source, and print count error per "
+        "line and direction, MOTA and IDF1 (needs the bench extra's motmetrics), median dwell error and "
+        "heatmap correlation.",
+    )
+    parser.add_argument(
+        "clip_dir", type=Path, metavar="CLIP_DIR", help="folder of simulated clips and truth files"
+    )
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        default=Path("config/scenarios"),
+        metavar="DIR",
+        help="folder of the scenarios' configs (default: config/scenarios)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="evaluate only this clip (may be repeated)",
+    )
+    parser.set_defaults(func=_cmd_evaluate)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    truths = sorted(args.clip_dir.glob("*.truth.json"))
+    truths = [t for t in truths if t.with_name(t.name.replace(".truth.json", ".mp4")).exists()]
+    if args.only:
+        truths = [t for t in truths if t.name.replace(".truth.json", "") in args.only]
+    if not truths:
+        print(f"footfall evaluate: no NAME.mp4 with NAME.truth.json in {args.clip_dir}", file=sys.stderr)
+        return 2
+    results = []
+    for index, truth in enumerate(truths, 1):
+        print(f"[{index}/{len(truths)}] {truth.name}", file=sys.stderr, flush=True)
+        results.append(evaluate_clip(truth, args.config_dir))
+    print(format_table(results))
+    return 0
