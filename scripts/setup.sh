@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Set up everything footfall needs on a fresh Debian machine with Python 3.11:
-# Mosquitto (through apt, only when missing), a virtualenv in .venv, and the
-# package with its dev extra, pinned to the tested set in constraints.txt.
+# Mosquitto (and, for the tests, PostgreSQL, Chromium and systemd's analyzer)
+# through apt when missing, a virtualenv in .venv, and the package with its
+# dev and collector extras, pinned to the tested set in constraints.txt.
 # Safe to run again: it only does what is missing.
+#
+#   bash scripts/setup.sh            what the agent and the demo need
+#   bash scripts/setup.sh --tests    also what the test suite needs
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for_tests=0
+[ "${1:-}" = "--tests" ] && for_tests=1
 
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
@@ -18,7 +24,11 @@ SUDO=""
 missing=()
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
 "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
-command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)  # the unit-file tests verify with it
+if [ "$for_tests" -eq 1 ]; then
+    command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)  # the unit-file tests verify with it
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)  # the collector's tests
+    [ -x /usr/bin/chromium ] || missing+=(chromium)  # the dashboard's browser tests (never `playwright install`)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]} with apt-get"
     $SUDO apt-get update -qq
@@ -36,6 +46,6 @@ wanted="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     echo "setup: installing footfall and its dependencies into .venv"
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev]'
+    .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,collector]'
     echo "$wanted" > "$stamp"
 fi

@@ -1,0 +1,1 @@
+"""Alembic migrations of the collector database (script location `collector:migrations`)."""

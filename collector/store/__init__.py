@@ -1,0 +1,1 @@
+"""Storage of reports, device health, layouts and dead letters: SQLAlchemy Core on SQLite or PostgreSQL."""
