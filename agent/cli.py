@@ -227,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     from agent.evaluate import add_evaluate_parser
 
     add_evaluate_parser(commands)
+    from agent.publish.outbox_cli import add_outbox_parser
+
+    add_outbox_parser(commands)
     return parser
 
 

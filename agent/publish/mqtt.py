@@ -25,7 +25,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from agent.credentials import MQTT_PASSWORD, TLS_KEY_PASSPHRASE, read_secret
 from agent.publish.config import MqttConfig
-from agent.publish.outbox import Outbox
+from agent.publish.outbox import Outbox, OutboxError
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ _BACKOFF_START_S = 0.5
 _BACKOFF_MAX_S = 30.0
 _CONNECT_TIMEOUT_S = 10.0
 _LOOP_TIMEOUT_S = 0.05
+# At stop, how long to wait for a connection before leaving the rest for the next start.
+_DRAIN_UNCONNECTED_S = 1.0
 
 
 @dataclass
@@ -45,6 +47,7 @@ class _Connection:
     inflight: dict[int, int] = field(default_factory=dict)  # paho mid -> report seq
     acked: list[int] = field(default_factory=list)  # seqs acknowledged, to delete
     last_sent_seq: int = -1
+    status_due_mono_s: float = 0.0
 
 
 class MqttPublisher:
@@ -52,8 +55,9 @@ class MqttPublisher:
 
     At most `inflight_max` publishes wait for acknowledgement at once, so a
     long backlog drains in order without flooding the broker.
-    `status_payload(state)` builds the retained status text for "online" and
-    "offline"; the "offline" one is also the broker's last will.
+    `status_payload(state)` builds the retained status text for "online"
+    (at every connect and every `status_interval_s`), "offline" (clean stop)
+    and "will" (the broker's last will, an `offline` written at connect).
     """
 
     def __init__(
@@ -77,6 +81,9 @@ class MqttPublisher:
         self._status_payload = status_payload
         self._stop = stop
         self._wake = threading.Event()
+        self._connected = threading.Event()
+        self._hold_run_id: str | None = None
+        self._unacked_deletes: list[int] = []  # acknowledged, but the disk refused the delete
         self._thread = threading.Thread(target=self._run, name="mqtt-publisher", daemon=True)
         self.published = 0
         self.acknowledged = 0
@@ -89,12 +96,36 @@ class MqttPublisher:
         """New rows are in the outbox: send them without waiting for the next poll."""
         self._wake.set()
 
+    @property
+    def connected(self) -> bool:
+        """Whether a broker connection is up right now."""
+        return self._connected.is_set()
+
+    def hold(self, run_id: str) -> None:
+        """Do not send the unsynchronised reports of run `run_id` (they wait to be re-stamped)."""
+        self._hold_run_id = run_id
+
+    def release_hold(self) -> None:
+        """Send held reports (after they were re-stamped, or when waiting longer is pointless)."""
+        self._hold_run_id = None
+        self._wake.set()
+
     def drain(self, timeout_s: float) -> bool:
-        """Wait until the outbox is empty or `timeout_s` passes; True if it emptied."""
-        deadline = time.monotonic() + timeout_s
+        """Wait until the outbox is empty or `timeout_s` passes; True if it emptied.
+
+        Gives up after about a second when there is no broker connection: what is left
+        stays in the outbox for the next start.
+
+        Raises:
+            OutboxError: the outbox cannot be read.
+        """
+        start = time.monotonic()
+        deadline = start + timeout_s
         while time.monotonic() < deadline:
             if self._outbox.depth() == 0:
                 return True
+            if not self.connected and time.monotonic() - start > _DRAIN_UNCONNECTED_S:
+                return False
             self._wake.set()
             time.sleep(0.05)
         return self._outbox.depth() == 0
@@ -119,7 +150,7 @@ class MqttPublisher:
                 cert_reqs=ssl.CERT_REQUIRED,
                 keyfile_password=read_secret(TLS_KEY_PASSPHRASE),
             )
-        client.will_set(self._status_topic, self._status_payload("offline"), qos=1, retain=True)
+        client.will_set(self._status_topic, self._status_payload("will"), qos=1, retain=True)
 
         def on_connect(_c: mqtt.Client, _u: object, _f: object, reason: ReasonCode, _p: object) -> None:
             if reason.is_failure:
@@ -157,7 +188,13 @@ class MqttPublisher:
                     backoff_s = _BACKOFF_START_S
             except (OSError, ssl.SSLError) as exc:
                 log.warning("broker %s:%s unreachable: %s", self._config.host, self._config.port, exc)
+            except OutboxError as exc:
+                log.error("%s; retrying after back-off", exc)
+            except Exception:
+                # The publisher must outlive any surprise: nothing is lost, the outbox keeps all.
+                log.exception("publisher error; reconnecting after back-off")
             finally:
+                self._connected.clear()
                 self._close(connection)
             # Jitter spreads a fleet's reconnects after a broker restart.
             self._stop.wait(backoff_s * random.uniform(0.5, 1.0))
@@ -173,35 +210,53 @@ class MqttPublisher:
                 return False
             client.loop(timeout=_LOOP_TIMEOUT_S)
         log.info("connected to broker %s:%s", self._config.host, self._config.port)
-        client.publish(self._status_topic, self._status_payload("online"), qos=1, retain=True)
+        self._connected.set()
         while not self._stop.is_set() and not connection.failed.is_set():
-            self._send_pending(connection)
+            if time.monotonic() >= connection.status_due_mono_s:
+                client.publish(self._status_topic, self._status_payload("online"), qos=1, retain=True)
+                connection.status_due_mono_s = time.monotonic() + self._config.status_interval_s
+            sent = self._send_pending(connection)
             client.loop(timeout=_LOOP_TIMEOUT_S)
             self._delete_acknowledged(connection)
-            if not connection.inflight:
+            if not sent and not connection.inflight:
+                # Nothing to send: sleep until the pipeline stores more (or 0.2 s for keepalive).
                 self._wake.wait(0.2)
                 self._wake.clear()
         if self._stop.is_set() and not connection.failed.is_set():
             self._say_goodbye(connection)
         return True
 
-    def _send_pending(self, connection: _Connection) -> None:
+    def _send_pending(self, connection: _Connection) -> int:
+        """Publish the next stored rows, up to the in-flight window; return how many were sent."""
         room = self._inflight_max - len(connection.inflight)
         if room <= 0:
-            return
-        for row in self._outbox.pending_after(connection.last_sent_seq, room):
+            return 0
+        rows = self._outbox.take(connection.last_sent_seq, room, hold_run_id=self._hold_run_id)
+        for count, row in enumerate(rows):
             info = connection.client.publish(row.topic, row.payload, qos=1)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 connection.failed.set()
-                return
+                return count
             connection.inflight[info.mid] = row.seq
             connection.last_sent_seq = row.seq
             self.published += 1
+        return len(rows)
 
     def _delete_acknowledged(self, connection: _Connection) -> None:
-        while connection.acked:
-            self._outbox.acknowledge(connection.acked.pop(0))
-            self.acknowledged += 1
+        """Delete acknowledged rows in one transaction; if the disk refuses, retry next time."""
+        if connection.acked:
+            self._unacked_deletes.extend(connection.acked)
+            self.acknowledged += len(connection.acked)
+            connection.acked.clear()
+        if not self._unacked_deletes:
+            return
+        try:
+            self._outbox.acknowledge(self._unacked_deletes)
+        except OutboxError as exc:
+            # The rows stay; if the agent stops now they are sent again (same bytes, same key).
+            log.warning("%s; will retry", exc)
+            return
+        self._unacked_deletes.clear()
 
     def _say_goodbye(self, connection: _Connection) -> None:
         """Publish the final offline status and wait (bounded) for it and pending acks."""

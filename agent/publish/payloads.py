@@ -167,6 +167,16 @@ class FlowsReport(BucketReport):
     withheld_flows: int = Field(ge=0)
 
 
+class OutboxReset(BaseModel):
+    """The outbox file was unreadable (corrupt) and was moved aside; a fresh one was started."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at: UtcTime = Field(description="Device wall time of the reset.")
+    moved_to: str = Field(description="File name the damaged database was kept under, for inspection.")
+    reason: str = Field(description="What SQLite said about the damaged file.")
+
+
 class OutboxHealth(BaseModel):
     """State of the on-device outbox."""
 
@@ -175,6 +185,17 @@ class OutboxHealth(BaseModel):
     pending: int = Field(ge=0, description="Reports written but not yet acknowledged by the broker.")
     evicted: int = Field(
         ge=0, description="Reports dropped over the device's lifetime to keep within budget."
+    )
+    unsaved: int = Field(
+        default=0,
+        ge=0,
+        description="Reports held in memory because the disk refused the write (full or failing).",
+    )
+    write_error: str | None = Field(
+        default=None, description="The last write error while writes are failing; null when writes work."
+    )
+    resets: list[OutboxReset] = Field(
+        default_factory=list, description="The most recent times a corrupt outbox was moved aside."
     )
 
 

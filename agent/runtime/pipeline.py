@@ -1,9 +1,12 @@
 """The pipeline: source -> detector -> floor -> tracker -> lines -> buckets -> outbox -> MQTT.
 
 Frames are processed on the calling thread; the publisher has its own
-thread and never blocks it. One stop event ends both. At stop (end of the
-source, `--duration`, Ctrl-C or SIGTERM) the last, partial bucket is
-flushed to the outbox and the publisher gets a bounded time to deliver it.
+thread and never blocks it. At stop (end of the source, `--duration`,
+Ctrl-C or SIGTERM) the last, partial bucket is flushed to the outbox and
+the publisher, which has its own stop event so that it outlives the
+caller's, gets a bounded time to deliver it before it says `offline`.
+Everything about storing reports (disk refusals, clock sync, re-stamping)
+lives in `ReportSink`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+import uuid
 from dataclasses import dataclass
 
 from agent import __version__
@@ -23,7 +26,8 @@ from agent.geometry.projector import build_projector
 from agent.geometry.shapes import FloorLine
 from agent.publish.mqtt import MqttPublisher
 from agent.publish.outbox import Outbox, OutboxError
-from agent.publish.payloads import BucketReport, OutboxHealth, StatusReport
+from agent.publish.payloads import StatusReport
+from agent.publish.sink import ReportSink
 from agent.runtime.clock import Clock, SystemClock
 from agent.sources import build_source
 from agent.track import build_tracker
@@ -53,10 +57,17 @@ class Pipeline:
         self._config = config
         self._clock = clock or SystemClock()
         self._started_mono_s = self._clock.monotonic_s()
+        self.run_id = uuid.uuid4().hex[:12]
         self.outbox = Outbox(
-            config.outbox.path, topic_prefix=config.mqtt.topic_prefix, synchronous=config.outbox.synchronous
+            config.outbox.path,
+            topic_prefix=config.mqtt.topic_prefix,
+            synchronous=config.outbox.synchronous,
+            max_bytes=config.outbox.max_bytes,
+            max_age_s=config.outbox.max_age_s,
+            run_id=self.run_id,
+            wall=self._clock.wall,
         )
-        self._unsaved: list[BucketReport] = []
+        self._sink: ReportSink | None = None
 
     @property
     def status_topic(self) -> str:
@@ -65,19 +76,28 @@ class Pipeline:
         return f"{self._config.mqtt.topic_prefix}/{device.site}/{device.id}/status"
 
     def status_payload(self, state: str) -> str:
-        """The retained status text for `state` ("online" or "offline")."""
+        """The retained status text for `state`: "online", "offline" (clean stop) or "will".
+
+        "will" is the broker's last will: a bare `offline`, since it is written at connect
+        time and published later. "online" and a clean stop's "offline" carry health.
+        """
         device = self._config.device
-        if state == "offline":
+        if state == "will" or self._sink is None:
             return StatusReport(site=device.site, device=device.id, state="offline").to_json()
+        try:
+            health = self._sink.health()
+        except OutboxError as exc:
+            log.error("%s; status sent without outbox health", exc)
+            health = None
         return StatusReport(
             site=device.site,
             device=device.id,
-            state="online",
+            state="offline" if state == "offline" else "online",
             sent_at=self._clock.wall().replace(microsecond=0),
             clock_synced=self._clock.is_synced(),
             agent_version=__version__,
             uptime_s=round(self._clock.monotonic_s() - self._started_mono_s, 3),
-            outbox=OutboxHealth(pending=self.outbox.depth(), evicted=self.outbox.evicted()),
+            outbox=health,
         ).to_json()
 
     def run(self, stop: threading.Event, duration_s: float | None = None) -> RunSummary:
@@ -95,6 +115,7 @@ class Pipeline:
             LineCounter(FloorLine(line.name, line.start, line.end, line.in_side), line.hysteresis_m)
             for line in config.lines
         ]
+        last_start, last_synced_start = self.outbox.bucket_floors()
         aggregator = CountsAggregator(
             site=config.device.site,
             device=config.device.id,
@@ -102,18 +123,30 @@ class Pipeline:
             line_names=[line.name for line in config.lines],
             wall_now=self._clock.wall,
             clock_synced=self._clock.is_synced,
+            last_start_epoch_s=last_start,
+            last_synced_start_epoch_s=last_synced_start,
         )
+        # The publisher outlives `stop` until the last bucket is flushed and drained.
+        publisher_stop = threading.Event()
         publisher = MqttPublisher(
             config.mqtt,
             self.outbox,
             client_id=f"footfall-{config.device.site}-{config.device.id}",
             status_topic=self.status_topic,
             status_payload=self.status_payload,
-            stop=stop,
+            stop=publisher_stop,
             inflight_max=config.outbox.inflight_max,
         )
+        sink = self._sink = ReportSink(
+            self.outbox,
+            publisher,
+            self._clock,
+            run_id=self.run_id,
+            hold_unsynced_s=config.outbox.hold_unsynced_s,
+        )
+        sink.start()
         publisher.start()
-        frames = people_in = people_out = stored = 0
+        frames = people_in = people_out = 0
         deadline = None if duration_s is None else time.monotonic() + duration_s
         try:
             for frame in source.frames():
@@ -126,11 +159,13 @@ class Pipeline:
                     crossings.extend(counter.update(tracks))
                 people_in += sum(c.direction == "in" for c in crossings)
                 people_out += sum(c.direction == "out" for c in crossings)
-                stored += self._store(aggregator.add(frame.meta.t_s, crossings), publisher)
+                sink.poll_clock(frame.meta.t_s, aggregator.resync)
+                sink.store(aggregator.add(frame.meta.t_s, crossings))
                 frames += 1
         finally:
             source.close()
-            stored += self._store(aggregator.flush(), publisher)
+            sink.store(aggregator.flush())
+            sink.finish()
             if not publisher.drain(_DRAIN_TIMEOUT_S):
                 log.warning(
                     "stopping with %d report(s) not yet acknowledged; they stay in %s and are sent "
@@ -138,30 +173,8 @@ class Pipeline:
                     self.outbox.depth(),
                     self.outbox.path,
                 )
-            stop.set()
+            publisher_stop.set()
             publisher.join(5.0)
         pending = self.outbox.depth()
         self.outbox.close()
-        return RunSummary(frames, people_in, people_out, stored, pending)
-
-    def _store(self, reports: Sequence[BucketReport], publisher: MqttPublisher) -> int:
-        """Write reports to the outbox; keep them in RAM to retry if the disk refuses."""
-        batch = [*self._unsaved, *reports]
-        if not batch:
-            return 0
-        try:
-            seqs = self.outbox.add(batch)
-        except OutboxError as exc:
-            log.error("%s; %d report(s) kept in memory, retrying at the next bucket", exc, len(batch))
-            self._unsaved = batch
-            return 0
-        self._unsaved = []
-        for report, seq in zip(batch, seqs, strict=True):
-            log.info(
-                "stored %s report seq=%d for bucket %s",
-                report.kind,
-                seq,
-                report.bucket_start.isoformat(),
-            )
-        publisher.notify()
-        return len(batch)
+        return RunSummary(frames, people_in, people_out, sink.stored, pending)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -25,24 +26,57 @@ def mosquitto_binary() -> str:
 
 
 class MosquittoBroker:
-    """A private broker: `start`, `stop` and `start` again keep the same port."""
+    """A private broker: `start`, `stop` and `start` again keep the same port.
 
-    def __init__(self, directory: Path, extra_config: str = "") -> None:
+    `extra_config` is appended to the generated config. `config_text`, when
+    given, replaces the generated config entirely; `{port}` and `{directory}`
+    in it are filled in (for testing a shipped config such as deploy/mosquitto).
+    `persistent` keeps sessions and queued messages across `stop`/`start`.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        extra_config: str = "",
+        *,
+        config_text: str | None = None,
+        persistent: bool = False,
+    ) -> None:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.host = "127.0.0.1"
         self._extra_config = extra_config
+        self._config_text = config_text
+        self._persistent = persistent
         self._process: subprocess.Popen[bytes] | None = None
+
+    def _render_config(self) -> str:
+        if self._config_text is not None:
+            return self._config_text.replace("{port}", str(self.port)).replace(
+                "{directory}", str(self.directory)
+            )
+        persistence = "persistence false\n"
+        if self._persistent:
+            persistence = f"persistence true\npersistence_location {self.directory}/\n"
+            if os.geteuid() == 0:
+                # Started as root, mosquitto drops to user `mosquitto`, who cannot write
+                # into pytest's private folders: its saved sessions would be lost.
+                persistence += "user root\n"
+        return (
+            f"listener {self.port} {self.host}\nallow_anonymous true\n{persistence}"
+            f"log_dest file {self.directory / 'mosquitto.log'}\n{self._extra_config}"
+        )
+
+    @property
+    def running(self) -> bool:
+        """Whether the broker process is up."""
+        return self._process is not None and self._process.poll() is None
 
     def start(self, timeout_s: float = 10.0) -> None:
         """Start the broker and wait until it accepts connections."""
         config = self.directory / "mosquitto.conf"
-        config.write_text(
-            f"listener {self.port} {self.host}\nallow_anonymous true\npersistence false\n"
-            f"log_dest file {self.directory / 'mosquitto.log'}\n{self._extra_config}",
-            encoding="utf-8",
-        )
+        config.write_text(self._render_config(), encoding="utf-8")
         self._process = subprocess.Popen([mosquitto_binary(), "-c", str(config)])
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
