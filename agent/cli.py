@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -53,10 +54,12 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
     from agent.geometry.projector import build_projector
 
     config = load_config(args.file, args.overrides)
-    build_projector(config.calibration)  # a calibration file must load too
+    if config.calibration is not None:
+        build_projector(config.calibration)  # a calibration file must load too
     print(
         f"{args.file}: ok (device {config.device.site}/{config.device.id}, source {config.source.type}, "
-        f"detector {config.detector.type}, {len(config.lines)} line(s), {len(config.zones)} zone(s))"
+        f"detector {config.detector.type if config.detector else 'none'}, {len(config.lines)} line(s), "
+        f"{len(config.zones)} zone(s))"
     )
     return EXIT_OK
 
@@ -235,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `footfall` console script; returns the exit code."""
+    # ONNX Runtime's telemetry writes a session file to $TMPDIR and a usage database to
+    # ~/.cache on import: not on a device that promises to write nothing but its outbox.
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )

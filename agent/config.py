@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from agent.analytics.config import (
     AggregationConfig,
@@ -22,7 +22,7 @@ from agent.analytics.config import (
     PrivacyConfig,
     ZoneConfig,
 )
-from agent.config_base import ID_PATTERN, Section
+from agent.config_base import ID_PATTERN, FloorXY, Section
 from agent.detect.config import DetectorConfig
 from agent.errors import ConfigError
 from agent.geometry.config import CalibrationConfig
@@ -38,6 +38,18 @@ class DeviceConfig(Section):
     id: str = Field(pattern=ID_PATTERN, description="Device id, unique within the site.")
 
 
+class LayoutConfig(Section):
+    """Where this device's floor frame sits on the store plan, so several devices draw on one plan."""
+
+    offset_m: FloorXY = Field(default=(0.0, 0.0), description="The device frame's origin in the store frame.")
+    rotation_deg: float = Field(default=0.0, ge=-360, le=360, description="Counter-clockwise, degrees.")
+
+    @property
+    def placed(self) -> bool:
+        """Whether a placement was given (anything but the identity)."""
+        return self.offset_m != (0.0, 0.0) or self.rotation_deg != 0.0
+
+
 class LoggingConfig(Section):
     """Log level and format (logs go to stderr; journald keeps them under systemd)."""
 
@@ -49,8 +61,10 @@ class AgentConfig(Section):
 
     device: DeviceConfig
     source: SourceConfig
-    detector: DetectorConfig
-    calibration: CalibrationConfig
+    detector: DetectorConfig | None = Field(default=None, description="Required for camera and sim sources.")
+    calibration: CalibrationConfig | None = Field(
+        default=None, description="Required for camera and sim sources."
+    )
     tracker: TrackerConfig = NearestTrackerConfig()
     lines: list[LineConfig] = Field(default_factory=list)
     zones: list[ZoneConfig] = Field(default_factory=list)
@@ -59,7 +73,19 @@ class AgentConfig(Section):
     privacy: PrivacyConfig = PrivacyConfig()
     mqtt: MqttConfig = MqttConfig()
     outbox: OutboxConfig = OutboxConfig()
+    layout: LayoutConfig = LayoutConfig()
     logging: LoggingConfig = LoggingConfig()
+
+    @model_validator(mode="after")
+    def _camera_needs_detector_and_calibration(self) -> AgentConfig:
+        if self.source.type in ("file", "sim"):
+            missing = [name for name in ("detector", "calibration") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(
+                    f"source type {self.source.type!r} sees images: [{'] and ['.join(missing)}] "
+                    "must be configured"
+                )
+        return self
 
     @field_validator("lines", "zones")
     @classmethod
@@ -112,6 +138,9 @@ def format_validation_error(path: Path, error: ValidationError, data: Any) -> li
     lines = []
     for item in error.errors():
         key = _format_location(item["loc"], data)
+        if not item["loc"]:  # a rule across sections: the message names the keys
+            lines.append(f"{path}: {item['msg'].removeprefix('Value error, ')}")
+            continue
         if item["type"] == "missing":
             lines.append(f"{path}: {key}: required key is missing")
         elif item["type"] == "extra_forbidden":

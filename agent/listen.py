@@ -17,7 +17,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import ValidationError
 
-from agent.publish.payloads import REPORT_MODELS
+from agent.publish.schemas import WIRE_MODELS
 
 
 @dataclass
@@ -95,9 +95,9 @@ def listen(
 def validate_payload(topic: str, text: str) -> str | None:
     """None if `text` is a valid payload for the kind named by `topic`'s last level, else why not."""
     kind = topic.rsplit("/", 1)[-1]
-    model = REPORT_MODELS.get(kind)
+    model = WIRE_MODELS.get(kind)
     if model is None:
-        return f"unknown report kind {kind!r}, expected one of {', '.join(REPORT_MODELS)}"
+        return f"unknown report kind {kind!r}, expected one of {', '.join(WIRE_MODELS)}"
     try:
         model.model_validate_json(text)
     except ValidationError as exc:

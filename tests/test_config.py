@@ -164,3 +164,24 @@ def test_example_is_valid_toml_with_comments_on_every_section() -> None:
         "logging",
     ):
         assert f"[{section}]" in text or f"[[{section}]]" in text
+
+
+def test_camera_source_needs_detector_and_calibration(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text()
+    text = text[: text.index("[detector]")] + text[text.index("[tracker]") :]
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, text))
+    assert "source type 'file' sees images: [detector] and [calibration] must be configured" in str(
+        caught.value
+    )
+
+
+def test_serial_source_needs_neither_detector_nor_calibration(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text()
+    text = (
+        text[: text.index("[source]")]
+        + '[source]\ntype = "tof_serial"\nport = "/dev/ttyACM0"\n\n'
+        + text[text.index("[tracker]") :]
+    )
+    config = load_config(_write(tmp_path, text))
+    assert config.source.type == "tof_serial" and config.detector is None

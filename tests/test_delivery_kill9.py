@@ -7,7 +7,7 @@ migrating the database), the others at a random moment once it counts
 by the subscriber's key) plus those still pending must be exactly the
 reports produced: every sequence number the outbox ever gave. Keys must
 never repeat across restarts: the aggregator starts each run after the last
-bucket stored (see `CountsAggregator`), even though these runs map a fast,
+bucket stored (see `BucketAggregator`), even though these runs map a fast,
 looping clip onto the wall clock and would otherwise overlap.
 """
 

@@ -17,6 +17,7 @@ from tests.helpers.broker import MosquittoBroker
 from tests.helpers.subscriber import Subscriber
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+BUCKET_KINDS = ("counts", "occupancy", "dwell", "flows")
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "example.toml"
 
 # Magic bytes of image and video formats: none may appear in anything the agent writes.
@@ -101,19 +102,28 @@ def test_clip_counts_arrive_at_broker_exactly_and_valid(tmp_path: Path, broker: 
         assert result.returncode == 0, result.stderr
         assert "0 still pending" in result.stderr, result.stderr
         stored = int(result.stderr.split(" reports stored")[0].rsplit(", ", 1)[-1])
-        counts = subscriber.wait_for("counts", stored)
+        # The example config has one zone: each bucket makes counts, occupancy, dwell and flows.
+        buckets = stored // len(BUCKET_KINDS)
+        reports = {kind: subscriber.wait_for(kind, buckets) for kind in BUCKET_KINDS}
         statuses = subscriber.wait_for("status", 2)
+        layouts = subscriber.wait_for("layout", 1)
     finally:
         subscriber.close()
 
-    assert len(counts) == stored
+    assert layouts and layouts[0]["lines"][0]["name"] == "door"
+    _validator("layout").validate(layouts[0])
+    counts = reports["counts"]
+    assert stored == buckets * len(BUCKET_KINDS)
+    assert sum(len(payloads) for payloads in reports.values()) == stored
     assert sum(c["lines"][0]["in"] for c in counts) == 5
     assert sum(c["lines"][0]["out"] for c in counts) == 3
-    assert [c["seq"] for c in counts] == list(range(stored))
+    assert sorted(p["seq"] for payloads in reports.values() for p in payloads) == list(range(stored))
     starts = [c["bucket_start"] for c in counts]
     assert starts == sorted(set(starts)), "bucket starts must be unique and increasing"
-    for payload in counts:
-        _validator("counts").validate(payload)
+    for kind, payloads in reports.items():
+        assert [p["bucket_start"] for p in payloads] == starts, f"{kind}: one report per bucket"
+        for payload in payloads:
+            _validator(kind).validate(payload)
     for payload in statuses:
         _validator("status").validate(payload)
     assert [s["state"] for s in statuses][-1] == "offline"
@@ -148,9 +158,11 @@ def test_reports_wait_in_outbox_while_broker_is_down_and_go_at_next_start(
     try:
         second = _run_agent(clip, state, broker, agent_tmp)
         assert second.returncode == 0, second.stderr
-        counts = subscriber.wait_for("counts", 2 * pending)
+        counts = subscriber.wait_for("counts", 2 * pending // len(BUCKET_KINDS))
+        everything = [p for kind in BUCKET_KINDS for p in subscriber.of_kind(kind)]
     finally:
         subscriber.close()
-    seqs = [c["seq"] for c in counts]
-    assert seqs == list(range(len(seqs))), "backlog first, in order, no gaps"
+    seqs = sorted(p["seq"] for p in everything)
+    assert seqs == list(range(len(seqs))), "backlog first, no gaps"
+    assert [c["seq"] for c in counts] == sorted(c["seq"] for c in counts), "in order"
     assert sum(c["lines"][0]["in"] for c in counts) == 10

@@ -1,4 +1,8 @@
-"""Time buckets: line crossings summed per bucket and turned into `counts` reports.
+"""Time buckets: what each bucket saw, turned into reports when it closes.
+
+What a bucket holds (crossings, zone samples, visits, heatmap time) and the
+reports it becomes live in `BucketContents`; this module decides when
+buckets start and close, on which timeline.
 
 Bucket starts are aligned to multiples of `bucket_s` on the wall clock (a
 one-minute bucket starts at :00), so reports from many devices line up.
@@ -30,11 +34,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from agent.publish.payloads import CountsReport, LineCount
-from agent.types import LineCrossing
+from agent.analytics.bucket_contents import BucketContents, BucketHeader
+from agent.analytics.zones import ZoneUpdate
+from agent.publish.payloads import BucketReport
+from agent.types import LineCrossing, Tracks
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -45,11 +51,13 @@ class _Bucket:
     observed_from_epoch_s: float  # first observed moment within the bucket
     last_epoch_s: float  # last frame seen in the bucket
     clock_synced: bool
-    counts: dict[str, list[int]] = field(default_factory=dict)
 
 
-class CountsAggregator:
-    """Sums crossings per line and bucket and emits a `CountsReport` when a bucket closes.
+class BucketAggregator:
+    """Feeds each update into the current bucket and emits its reports when it closes.
+
+    With only `line_names`, a bucket makes one `counts` report; pass
+    `contents` for zones and the heatmap as well.
 
     `seq` in the reports is 0: the outbox assigns the real sequence number.
     `last_start_epoch_s` / `last_synced_start_epoch_s` are the last bucket
@@ -72,11 +80,14 @@ class CountsAggregator:
         clock_synced: Callable[[], bool],
         last_start_epoch_s: int | None = None,
         last_synced_start_epoch_s: int | None = None,
+        contents: BucketContents | None = None,
     ) -> None:
         if bucket_s < 1:
             raise ValueError(f"bucket_s is {bucket_s}, should be >= 1")
         self._site, self._device, self._bucket_s = site, device, bucket_s
-        self._line_names = list(line_names)
+        self._contents = contents or BucketContents(
+            line_names=line_names, zone_names=[], grid=None, min_people_k=1
+        )
         self._wall_now = wall_now
         self._clock_synced = clock_synced
         self._anchor: tuple[float, float] | None = None  # (t_s, wall epoch seconds) at the first frame
@@ -152,22 +163,28 @@ class CountsAggregator:
             self._min_start = first + shift
         return shift
 
-    def add(self, t_s: float, crossings: Sequence[LineCrossing]) -> list[CountsReport]:
-        """Record a frame at `t_s` and its crossings; return the reports of buckets it closed."""
+    def add(
+        self,
+        t_s: float,
+        crossings: Sequence[LineCrossing],
+        tracks: Tracks | None = None,
+        zones: ZoneUpdate | None = None,
+    ) -> list[BucketReport]:
+        """Record an update at `t_s`; return the reports of the buckets it closed."""
         epoch_s = self._epoch_s(t_s)
         start = self._bucket_start(t_s)
         if self.first_start_epoch_s is None:
             self.first_start_epoch_s = start
-        reports: list[CountsReport] = []
+        reports: list[BucketReport] = []
         previous = self._bucket
         if previous is not None and start != previous.start_epoch_s:
             next_start = previous.start_epoch_s + self._bucket_s
             stalled = start != next_start
             # A bucket closed by the next frame was watched to its end, unless the source stalled.
-            reports.append(self._close(previous, previous.last_epoch_s if stalled else next_start))
+            reports += self._close(previous, previous.last_epoch_s if stalled else next_start)
             for empty_start in range(next_start, start, self._bucket_s):
-                reports.append(
-                    self._close(_Bucket(empty_start, empty_start, empty_start, self._synced), empty_start)
+                reports += self._close(
+                    _Bucket(empty_start, empty_start, empty_start, self._synced), empty_start
                 )
             self._bucket = _Bucket(start, max(start, epoch_s) if stalled else start, epoch_s, self._synced)
         elif previous is None:
@@ -175,33 +192,24 @@ class CountsAggregator:
         bucket = self._bucket
         assert bucket is not None
         bucket.last_epoch_s = epoch_s
-        for crossing in crossings:
-            counts = bucket.counts.setdefault(crossing.line, [0, 0])
-            counts[0 if crossing.direction == "in" else 1] += 1
+        self._contents.add(crossings, tracks, zones)
         return reports
 
-    def flush(self) -> list[CountsReport]:
+    def flush(self) -> list[BucketReport]:
         """Close the current (partial) bucket, at stop: it was watched up to the last frame."""
         if self._bucket is None:
             return []
-        report = self._close(self._bucket, self._bucket.last_epoch_s)
+        reports = self._close(self._bucket, self._bucket.last_epoch_s)
         self._bucket = None
-        return [report]
+        return reports
 
-    def _close(self, bucket: _Bucket, observed_until_epoch_s: float) -> CountsReport:
-        def count(name: str, index: int) -> int:
-            return bucket.counts.get(name, [0, 0])[index]
-
-        return CountsReport(
+    def _close(self, bucket: _Bucket, observed_until_epoch_s: float) -> list[BucketReport]:
+        header = BucketHeader(
             site=self._site,
             device=self._device,
             bucket_start=_EPOCH + timedelta(seconds=bucket.start_epoch_s),
             bucket_s=self._bucket_s,
             observed_s=round(max(0.0, observed_until_epoch_s - bucket.observed_from_epoch_s), 3),
-            seq=0,
             clock_synced=bucket.clock_synced,
-            lines=[
-                LineCount(line=name, people_in=count(name, 0), people_out=count(name, 1))
-                for name in self._line_names
-            ],
         )
+        return self._contents.close(header)

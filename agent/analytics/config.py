@@ -45,6 +45,8 @@ class HeatmapConfig(Section):
 
     enabled: bool = False
     cell_m: float = Field(default=0.5, gt=0, le=10)
+    origin_m: FloorXY | None = Field(default=None, description="Grid corner; default: lines and zones + 1 m.")
+    size_m: FloorXY | None = Field(default=None, description="Grid width and depth; with origin_m.")
 
 
 class AggregationConfig(Section):

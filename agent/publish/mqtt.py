@@ -16,7 +16,7 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import paho.mqtt.client as mqtt
@@ -58,6 +58,8 @@ class MqttPublisher:
     `status_payload(state)` builds the retained status text for "online"
     (at every connect and every `status_interval_s`), "offline" (clean stop)
     and "will" (the broker's last will, an `offline` written at connect).
+    `retained` (topic, payload) pairs, such as the layout, are published
+    retained at every connect.
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class MqttPublisher:
         status_payload: Callable[[str], str],
         stop: threading.Event,
         inflight_max: int = 20,
+        retained: Sequence[tuple[str, str]] = (),
     ) -> None:
         if inflight_max < 1:
             raise ValueError(f"inflight_max is {inflight_max}, should be >= 1")
@@ -79,6 +82,7 @@ class MqttPublisher:
         self._client_id = client_id
         self._status_topic = status_topic
         self._status_payload = status_payload
+        self._retained = list(retained)
         self._stop = stop
         self._wake = threading.Event()
         self._connected = threading.Event()
@@ -211,6 +215,8 @@ class MqttPublisher:
             client.loop(timeout=_LOOP_TIMEOUT_S)
         log.info("connected to broker %s:%s", self._config.host, self._config.port)
         self._connected.set()
+        for topic, payload in self._retained:  # e.g. the layout: state, not reports, so not outbox rows
+            client.publish(topic, payload, qos=1, retain=True)
         while not self._stop.is_set() and not connection.failed.is_set():
             if time.monotonic() >= connection.status_due_mono_s:
                 client.publish(self._status_topic, self._status_payload("online"), qos=1, retain=True)

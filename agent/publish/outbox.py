@@ -381,7 +381,7 @@ class Outbox:
     def bucket_floors(self) -> tuple[int | None, int | None]:
         """(last bucket start ever stored, last synchronised one), Unix seconds, None if none.
 
-        A new run never emits a bucket at or before these (see `CountsAggregator`), so the
+        A new run never emits a bucket at or before these (see `BucketAggregator`), so the
         key (device, kind, bucket start) never repeats across restarts.
 
         Raises:

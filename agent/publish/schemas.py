@@ -10,13 +10,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agent.publish.payloads import REPORT_MODELS
+from agent.publish.layout import LayoutReport
+from agent.publish.payloads import REPORT_MODELS, Payload
+
+#: Every payload on the wire, by the topic's last level: the bucket reports, status and layout.
+WIRE_MODELS: dict[str, type[Payload]] = {**REPORT_MODELS, "layout": LayoutReport}
 
 
 def generate_schemas() -> dict[str, dict[str, Any]]:
     """The JSON Schema of every payload kind, keyed by the file name it is stored under."""
     schemas = {}
-    for kind, model in REPORT_MODELS.items():
+    for kind, model in WIRE_MODELS.items():
         schema = model.model_json_schema(by_alias=True, mode="serialization")
         schema = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",

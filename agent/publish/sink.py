@@ -32,7 +32,7 @@ DEFAULT_MAX_UNSAVED = 20_000
 Resync = Callable[[float, datetime, int | None, int | None], int]
 """`(frame time s, synced wall now, first start to move, start to exceed) -> shift s`.
 
-As `CountsAggregator.resync`."""
+As `BucketAggregator.resync`."""
 
 
 class ReportSink:

@@ -235,4 +235,6 @@ def build_counting(config: AgentConfig, stop: threading.Event) -> Counting:
         return ToFCounting(source, config.tracker, config.lines, stop)
     if isinstance(source, CounterSerialSourceConfig):
         return CounterCounting(source, stop)
+    # AgentConfig makes sure a camera or sim source comes with a detector and a calibration.
+    assert config.detector is not None and config.calibration is not None
     return CameraCounting(source, config.detector, config.calibration, config.tracker, config.lines)

@@ -1,6 +1,7 @@
-"""The pipeline: source -> detector -> floor -> tracker -> lines -> buckets -> outbox -> MQTT.
+"""The pipeline: counting stages -> zones -> buckets -> outbox -> MQTT.
 
-Frames are processed on the calling thread; the publisher has its own
+The counting stages (`build_counting`: camera, ToF or counter) run on the
+calling thread, one step per frame or message; the publisher has its own
 thread and never blocks it. At stop (end of the source, `--duration`,
 Ctrl-C or SIGTERM) the last, partial bucket is flushed to the outbox and
 the publisher, which has its own stop event so that it outlives the
@@ -18,20 +19,19 @@ import uuid
 from dataclasses import dataclass
 
 from agent import __version__
-from agent.analytics.aggregator import CountsAggregator
-from agent.analytics.lines import LineCounter
+from agent.analytics.aggregator import BucketAggregator
+from agent.analytics.bucket_contents import BucketContents
+from agent.analytics.zones import ZoneWatcher
 from agent.config import AgentConfig
-from agent.detect import build_detector
-from agent.geometry.projector import build_projector
-from agent.geometry.shapes import FloorLine
+from agent.geometry.grid import FloorGrid
+from agent.publish.layout_builder import build_layout
 from agent.publish.mqtt import MqttPublisher
 from agent.publish.outbox import Outbox, OutboxError
 from agent.publish.payloads import StatusReport
 from agent.publish.sink import ReportSink
 from agent.runtime.clock import Clock, SystemClock
-from agent.sources import build_source
-from agent.track import build_tracker
-from agent.types import LineCrossing
+from agent.runtime.counting import build_counting
+from agent.runtime.systemd_notify import SystemdNotifier
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +107,19 @@ class Pipeline:
             SourceError: the source cannot be opened.
         """
         config = self._config
-        source = build_source(config.source)
-        detector = build_detector(config.detector)
-        projector = build_projector(config.calibration)
-        tracker = build_tracker(config.tracker)
-        counters = [
-            LineCounter(FloorLine(line.name, line.start, line.end, line.in_side), line.hysteresis_m)
-            for line in config.lines
-        ]
+        notifier = SystemdNotifier()
+        counting = build_counting(config, stop)
+        watcher = ZoneWatcher(config.zones) if config.zones else None
+        grid = heatmap_grid(config)
+        contents = BucketContents(
+            line_names=[line.name for line in config.lines],
+            zone_names=[zone.name for zone in config.zones],
+            grid=grid,
+            min_people_k=config.privacy.min_people_k,
+        )
+        layout = build_layout(config, grid)
         last_start, last_synced_start = self.outbox.bucket_floors()
-        aggregator = CountsAggregator(
+        aggregator = BucketAggregator(
             site=config.device.site,
             device=config.device.id,
             bucket_s=config.aggregation.bucket_s,
@@ -125,6 +128,7 @@ class Pipeline:
             clock_synced=self._clock.is_synced,
             last_start_epoch_s=last_start,
             last_synced_start_epoch_s=last_synced_start,
+            contents=contents,
         )
         # The publisher outlives `stop` until the last bucket is flushed and drained.
         publisher_stop = threading.Event()
@@ -136,6 +140,7 @@ class Pipeline:
             status_payload=self.status_payload,
             stop=publisher_stop,
             inflight_max=config.outbox.inflight_max,
+            retained=[(self.status_topic.removesuffix("/status") + "/layout", layout.to_json())],
         )
         sink = self._sink = ReportSink(
             self.outbox,
@@ -146,24 +151,25 @@ class Pipeline:
         )
         sink.start()
         publisher.start()
+        notifier.ready(f"counting on {len(config.lines)} line(s), {len(config.zones)} zone(s)")
         frames = people_in = people_out = 0
         deadline = None if duration_s is None else time.monotonic() + duration_s
         try:
-            for frame in source.frames():
+            for step in counting.steps():
                 if stop.is_set() or (deadline is not None and time.monotonic() >= deadline):
                     break
-                points = projector.project(detector.detect(frame))
-                tracks = tracker.update(points)
-                crossings: list[LineCrossing] = []
-                for counter in counters:
-                    crossings.extend(counter.update(tracks))
-                people_in += sum(c.direction == "in" for c in crossings)
-                people_out += sum(c.direction == "out" for c in crossings)
-                sink.poll_clock(frame.meta.t_s, aggregator.resync)
-                sink.store(aggregator.add(frame.meta.t_s, crossings))
+                zones = (
+                    watcher.update(step.tracks) if watcher is not None and step.tracks is not None else None
+                )
+                people_in += sum(c.direction == "in" for c in step.crossings)
+                people_out += sum(c.direction == "out" for c in step.crossings)
+                sink.poll_clock(step.t_s, aggregator.resync)
+                sink.store(aggregator.add(step.t_s, step.crossings, step.tracks, zones))
                 frames += 1
+                notifier.watchdog(f"{frames} steps, in={people_in} out={people_out}")
         finally:
-            source.close()
+            notifier.stopping()
+            counting.close()
             sink.store(aggregator.flush())
             sink.finish()
             if not publisher.drain(_DRAIN_TIMEOUT_S):
@@ -178,3 +184,22 @@ class Pipeline:
         pending = self.outbox.depth()
         self.outbox.close()
         return RunSummary(frames, people_in, people_out, sink.stored, pending)
+
+
+def heatmap_grid(config: AgentConfig) -> FloorGrid | None:
+    """The heatmap grid: configured, or covering the lines and zones with a 1 m margin; None if off."""
+    heatmap = config.heatmap
+    if not heatmap.enabled:
+        return None
+    if heatmap.origin_m is not None and heatmap.size_m is not None:
+        return FloorGrid.covering(
+            heatmap.origin_m,
+            (heatmap.origin_m[0] + heatmap.size_m[0], heatmap.origin_m[1] + heatmap.size_m[1]),
+            heatmap.cell_m,
+        )
+    points = [p for line in config.lines for p in (line.start, line.end)]
+    points += [p for zone in config.zones for p in zone.polygon]
+    if not points:
+        return FloorGrid.covering((-5.0, -5.0), (5.0, 5.0), heatmap.cell_m)
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return FloorGrid.covering((min(xs) - 1.0, min(ys) - 1.0), (max(xs) + 1.0, max(ys) + 1.0), heatmap.cell_m)

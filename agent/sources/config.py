@@ -9,6 +9,7 @@ from pydantic import Field
 
 from agent.config_base import Section
 from agent.sim.config import SimSourceConfig
+from agent.sources.serial_config import CounterSerialSourceConfig, ToFSerialSourceConfig
 
 
 class FileSourceConfig(Section):
@@ -22,5 +23,8 @@ class FileSourceConfig(Section):
     loop: bool = Field(default=False, description="Start again at the end of the file.")
 
 
-SourceConfig = Annotated[FileSourceConfig | SimSourceConfig, Field(discriminator="type")]
+SourceConfig = Annotated[
+    FileSourceConfig | SimSourceConfig | ToFSerialSourceConfig | CounterSerialSourceConfig,
+    Field(discriminator="type"),
+]
 FrameSourceConfig = FileSourceConfig | SimSourceConfig

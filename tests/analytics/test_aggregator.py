@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent.analytics.aggregator import CountsAggregator
+from agent.analytics.aggregator import BucketAggregator
 from agent.types import LineCrossing
 
 START = datetime(2026, 11, 30, 9, 0, 7, tzinfo=UTC)  # 7 s into a minute
 
 
-def make(bucket_s: int = 60) -> CountsAggregator:
-    return CountsAggregator(
+def make(bucket_s: int = 60) -> BucketAggregator:
+    return BucketAggregator(
         site="s",
         device="d",
         bucket_s=bucket_s,

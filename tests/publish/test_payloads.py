@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from agent.publish.payloads import REPORT_MODELS, CountsReport, LineCount, StatusReport
-from agent.publish.schemas import generate_schemas, render_schema
+from agent.publish.payloads import CountsReport, LineCount, StatusReport
+from agent.publish.schemas import WIRE_MODELS, generate_schemas, render_schema
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -23,7 +23,7 @@ def test_committed_schema_equals_model(name: str) -> None:
 
 def test_every_kind_has_a_schema_file() -> None:
     assert sorted(p.name for p in SCHEMAS.glob("*.schema.json")) == sorted(
-        f"{k}.schema.json" for k in REPORT_MODELS
+        f"{k}.schema.json" for k in WIRE_MODELS
     )
 
 

@@ -72,6 +72,7 @@ def _run(clip: Path, outbox: Path, broker: MosquittoBroker, clock: ManualClock) 
             f"mqtt.port={broker.port}",
             "mqtt.host='127.0.0.1'",
             f"aggregation.bucket_s={BUCKET_S}",
+            "zones=[]",  # counts only: one report per bucket
         ],
     )
     Pipeline(config, clock=clock).run(threading.Event())
