@@ -26,8 +26,11 @@ def notify_socket(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tu
     sock.close()
 
 
-def test_ready_watchdog_and_stopping_arrive(notify_socket: tuple[str, socket.socket]) -> None:
+def test_ready_watchdog_and_stopping_arrive(
+    notify_socket: tuple[str, socket.socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
     name, sock = notify_socket
+    monkeypatch.setenv("WATCHDOG_USEC", "1000000")
     notifier = SystemdNotifier(name)
     notifier.ready("counting: 1 line")
     assert sock.recv(4096) == b"READY=1\nSTATUS=counting: 1 line"
@@ -63,3 +66,24 @@ def test_missing_socket_is_logged_not_raised(tmp_path: Path, caplog: pytest.LogC
     notifier = SystemdNotifier(str(tmp_path / "gone"))
     assert notifier.notify("READY=1") is False
     assert "gone" in caplog.text
+
+
+def test_a_reader_that_stopped_reading_never_blocks_the_agent(
+    notify_socket: tuple[str, socket.socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name, _ = notify_socket
+    monkeypatch.setenv("WATCHDOG_USEC", "2")  # ping every microsecond: fills the socket at once
+    notifier = SystemdNotifier(name)
+    results = [notifier.notify("WATCHDOG=1") for _ in range(5000)]
+    assert results[0] is True and results[-1] is False, "once the buffer is full, datagrams are dropped"
+
+
+def test_no_watchdog_pings_without_a_watchdog(
+    notify_socket: tuple[str, socket.socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name, sock = notify_socket
+    monkeypatch.delenv("WATCHDOG_USEC", raising=False)
+    SystemdNotifier(name).watchdog()
+    sock.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        sock.recv(4096)

@@ -169,6 +169,7 @@ class BucketAggregator:
         crossings: Sequence[LineCrossing],
         tracks: Tracks | None = None,
         zones: ZoneUpdate | None = None,
+        present_s: float = 0.0,
     ) -> list[BucketReport]:
         """Record an update at `t_s`; return the reports of the buckets it closed."""
         epoch_s = self._epoch_s(t_s)
@@ -192,7 +193,7 @@ class BucketAggregator:
         bucket = self._bucket
         assert bucket is not None
         bucket.last_epoch_s = epoch_s
-        self._contents.add(crossings, tracks, zones)
+        self._contents.add(crossings, tracks, zones, present_s)
         return reports
 
     def flush(self) -> list[BucketReport]:

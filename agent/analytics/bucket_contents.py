@@ -80,12 +80,14 @@ class BucketContents:
         zone_names: Sequence[str],
         grid: FloorGrid | None,
         min_people_k: int,
+        presence_zone: str | None = None,
     ) -> None:
         if min_people_k < 1:
             raise ValueError(f"min_people_k is {min_people_k}, should be >= 1")
         self._line_names = list(line_names)
         self._zone_names = list(zone_names)
         self._k = min_people_k
+        self._presence_zone = presence_zone
         self._heatmap = HeatmapAccumulator(grid) if grid is not None else None
         self._reset()
 
@@ -96,9 +98,17 @@ class BucketContents:
         self._samples = 0
         self._dwell: dict[str, dict[int, set[int]]] = {name: defaultdict(set) for name in self._zone_names}
         self._flows: dict[tuple[str, str], set[int]] = defaultdict(set)
+        self._present_s = 0.0
 
-    def add(self, crossings: Sequence[LineCrossing], tracks: Tracks | None, zones: ZoneUpdate | None) -> None:
-        """Add one update's crossings, tracks (for the heatmap) and zone update."""
+    def add(
+        self,
+        crossings: Sequence[LineCrossing],
+        tracks: Tracks | None,
+        zones: ZoneUpdate | None,
+        present_s: float = 0.0,
+    ) -> None:
+        """Add one update's crossings, tracks (for the heatmap), zone update and presence seconds."""
+        self._present_s += present_s
         for crossing in crossings:
             self._counts.setdefault(crossing.line, [0, 0])[0 if crossing.direction == "in" else 1] += 1
         if tracks is not None and self._heatmap is not None:
@@ -135,10 +145,18 @@ class BucketContents:
         ]
         if self._zone_names:
             reports += [self._occupancy(common), self._dwell_report(common), self._flows_report(common)]
+        elif self._presence_zone is not None:
+            reports.append(OccupancyReport(**common, zones=[self._presence()]))
         if self._heatmap is not None:
             reports.append(self._heatmap_report(common, self._heatmap))
         self._reset()
         return reports
+
+    def _presence(self) -> ZoneOccupancy:
+        assert self._presence_zone is not None
+        return ZoneOccupancy(
+            zone=self._presence_zone, mean_people=None, max_people=None, occupied_s=round(self._present_s, 3)
+        )
 
     def _occupancy(self, common: _Common) -> OccupancyReport:
         samples = max(1, self._samples)
@@ -150,6 +168,8 @@ class BucketContents:
             )
             for z in self._zone_names
         ]
+        if self._presence_zone is not None:
+            zones.append(self._presence())
         return OccupancyReport(**common, zones=zones)
 
     def _dwell_report(self, common: _Common) -> DwellReport:

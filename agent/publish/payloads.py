@@ -87,8 +87,11 @@ class ZoneOccupancy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     zone: str = Field(pattern=_ID)
-    mean_people: float = Field(ge=0)
-    max_people: int = Field(ge=0)
+    mean_people: float | None = Field(ge=0, description="Null for a presence sensor, which cannot count.")
+    max_people: int | None = Field(ge=0, description="Null for a presence sensor, which cannot count.")
+    occupied_s: float | None = Field(
+        default=None, ge=0, description="Seconds with someone present (presence sensors)."
+    )
 
 
 class OccupancyReport(BucketReport):
@@ -199,6 +202,18 @@ class OutboxHealth(BaseModel):
     )
 
 
+class SerialLinkHealth(BaseModel):
+    """A serial sensor's link since start: valid and rejected lines, reopens after unplugs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    connected: bool
+    good_lines: int = Field(ge=0)
+    bad_lines: int = Field(ge=0, description="Lines dropped: bad CRC, malformed, cut short.")
+    reopens: int = Field(ge=0, description="Times the port came back after disappearing.")
+    diagnosis: str | None = Field(default=None, description="e.g. a wrong baud rate; null when all is well.")
+
+
 class StatusReport(Payload):
     """`status` (retained): online/offline and health. The broker's last will says `offline`."""
 
@@ -209,6 +224,7 @@ class StatusReport(Payload):
     agent_version: str | None = None
     uptime_s: float | None = Field(default=None, ge=0)
     outbox: OutboxHealth | None = None
+    serial: SerialLinkHealth | None = Field(default=None, description="Only for serial sensors.")
 
 
 REPORT_MODELS: dict[str, type[Payload]] = {

@@ -27,11 +27,12 @@ from agent.geometry.grid import FloorGrid
 from agent.publish.layout_builder import build_layout
 from agent.publish.mqtt import MqttPublisher
 from agent.publish.outbox import Outbox, OutboxError
-from agent.publish.payloads import StatusReport
+from agent.publish.payloads import SerialLinkHealth, StatusReport
 from agent.publish.sink import ReportSink
 from agent.runtime.clock import Clock, SystemClock
 from agent.runtime.counting import build_counting
 from agent.runtime.systemd_notify import SystemdNotifier
+from agent.sources.serial_port import SerialHealth
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class Pipeline:
             wall=self._clock.wall,
         )
         self._sink: ReportSink | None = None
+        self._serial_health: SerialHealth | None = None
 
     @property
     def status_topic(self) -> str:
@@ -98,7 +100,20 @@ class Pipeline:
             agent_version=__version__,
             uptime_s=round(self._clock.monotonic_s() - self._started_mono_s, 3),
             outbox=health,
+            serial=self._serial_status(),
         ).to_json()
+
+    def _serial_status(self) -> SerialLinkHealth | None:
+        link = self._serial_health
+        if link is None:
+            return None
+        return SerialLinkHealth(
+            connected=link.connected,
+            good_lines=link.good_lines,
+            bad_lines=link.bad_lines,
+            reopens=link.reopens,
+            diagnosis=link.diagnosis or None,
+        )
 
     def run(self, stop: threading.Event, duration_s: float | None = None) -> RunSummary:
         """Process frames until the source ends, `duration_s` passes or `stop` is set.
@@ -109,6 +124,7 @@ class Pipeline:
         config = self._config
         notifier = SystemdNotifier()
         counting = build_counting(config, stop)
+        self._serial_health = getattr(counting, "health", None)
         watcher = ZoneWatcher(config.zones) if config.zones else None
         grid = heatmap_grid(config)
         contents = BucketContents(
@@ -116,6 +132,7 @@ class Pipeline:
             zone_names=[zone.name for zone in config.zones],
             grid=grid,
             min_people_k=config.privacy.min_people_k,
+            presence_zone=getattr(config.source, "presence_zone", None),
         )
         layout = build_layout(config, grid)
         last_start, last_synced_start = self.outbox.bucket_floors()
@@ -153,6 +170,7 @@ class Pipeline:
         publisher.start()
         notifier.ready(f"counting on {len(config.lines)} line(s), {len(config.zones)} zone(s)")
         frames = people_in = people_out = 0
+        last_t_s: float | None = None
         deadline = None if duration_s is None else time.monotonic() + duration_s
         try:
             for step in counting.steps():
@@ -164,7 +182,9 @@ class Pipeline:
                 people_in += sum(c.direction == "in" for c in step.crossings)
                 people_out += sum(c.direction == "out" for c in step.crossings)
                 sink.poll_clock(step.t_s, aggregator.resync)
-                sink.store(aggregator.add(step.t_s, step.crossings, step.tracks, zones))
+                present_s = step.t_s - last_t_s if step.present and last_t_s is not None else 0.0
+                last_t_s = step.t_s
+                sink.store(aggregator.add(step.t_s, step.crossings, step.tracks, zones, max(0.0, present_s)))
                 frames += 1
                 notifier.watchdog(f"{frames} steps, in={people_in} out={people_out}")
         finally:

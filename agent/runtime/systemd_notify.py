@@ -43,7 +43,13 @@ class SystemdNotifier:
             return False
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
             try:
-                sock.sendto(message.encode("utf-8"), self._address)
+                # Never block the counting loop on a reader that has stopped reading.
+                sock.sendto(message.encode("utf-8"), socket.MSG_DONTWAIT, self._address)
+            except BlockingIOError:
+                log.debug(
+                    "systemd notify socket %r is full; %s dropped", self._address, message.split("\n")[0]
+                )
+                return False
             except OSError as exc:
                 log.warning("systemd notify socket %r: %s", self._address, exc)
                 return False
@@ -54,10 +60,10 @@ class SystemdNotifier:
         self.notify(f"READY=1\nSTATUS={status}")
 
     def watchdog(self, status: str | None = None) -> None:
-        """Tell the watchdog the loop is alive; rate-limited to the advised interval."""
+        """Tell the watchdog the loop is alive, at half its period; nothing when no watchdog is set."""
         now = time.monotonic()
-        interval = self.watchdog_interval_s if self.watchdog_interval_s is not None else 1.0
-        if now - self._last_ping_s < interval:
+        interval = self.watchdog_interval_s
+        if interval is None or now - self._last_ping_s < interval:
             return
         self._last_ping_s = now
         self.notify("WATCHDOG=1" + (f"\nSTATUS={status}" if status else ""))

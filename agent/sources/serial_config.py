@@ -45,3 +45,6 @@ class CounterSerialSourceConfig(Section):
     )
     baudrate: int = Field(default=115_200, ge=300, le=4_000_000)
     line: str = Field(default="door", pattern=ID_PATTERN, description="Line name its IN/OUT events count on.")
+    presence_zone: str = Field(
+        default="sensor", pattern=ID_PATTERN, description="Zone name its presence seconds are reported under."
+    )

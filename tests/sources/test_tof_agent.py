@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from agent.sim.tof import ToFSensor, tof_doorway_scene, tof_frames
 from agent.sources.serial_protocol import DepthFrame, encode
 from tests.helpers.broker import MosquittoBroker
 from tests.helpers.pty_device import PtyDevice
+from tests.helpers.ready import ReadyWaiter
 from tests.helpers.subscriber import Subscriber
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,14 +66,16 @@ def test_tof_sensor_counts_reach_the_broker_valid(tmp_path: Path, broker: Mosqui
     config = tmp_path / "tof.toml"
     config.write_text(CONFIG.format(port=device.path, mqtt_port=broker.port, outbox=tmp_path / "outbox.db"))
     subscriber = Subscriber(broker.host, broker.port)
+    ready = ReadyWaiter(tmp_path / "notify")
     agent = subprocess.Popen(
         [sys.executable, "-m", "agent.cli", "run", "--config", str(config), "--duration", "20"],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, **ready.env()},
     )
     try:
-        time.sleep(3.0)  # the agent opens the port and learns the empty floor from the first frames
+        ready.wait()  # the port is open: pyserial drops what arrived before
         for frame in frames:  # faster than real time: tracking runs on the frames' own clock
             device.send(encode(DepthFrame(frame.index, frame.distances_mm)))
             time.sleep(0.002)
@@ -85,6 +89,7 @@ def test_tof_sensor_counts_reach_the_broker_valid(tmp_path: Path, broker: Mosqui
         if agent.poll() is None:
             agent.kill()
         subscriber.close()
+        ready.close()
         device.close()
     schema = json.loads((ROOT / "schemas" / "counts.schema.json").read_text())
     for payload in counts:
