@@ -67,6 +67,7 @@ def _facts(message: BucketMessage) -> tuple[Table, list[dict[str, Any]]]:
             {**key, "zone": z["zone"], "observed_s": message.observed_s, "mean_people": z["mean_people"],
              "max_people": z["max_people"]}
             for z in doc["zones"]
+            if z["mean_people"] is not None  # a presence sensor's zone (occupied seconds only): not charted yet
         ]  # fmt: skip
         return t.occupancy, rows
     if message.kind == "dwell":
