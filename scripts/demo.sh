@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Set everything up, start a private Mosquitto on a free port, run the agent on a
-# live simulated store (the `entrance` scenario rendered in real time: 90 s of a
-# shop door seen by a ceiling camera, config/scenarios/entrance.toml) and print
-# every report that comes back from the broker, then the simulator's ground
-# truth for the same 90 s. Nothing is left running afterwards.
+# Set everything up, start a private Mosquitto on a free port, and run the agent
+# twice, printing every report that comes back from the broker and then the
+# ground truth: first on the bundled clip sim_videos/doorway.avi (a few
+# seconds), then on a live simulated store (the `entrance` scenario rendered in
+# real time: 90 s of a shop door under a ceiling camera,
+# config/scenarios/entrance.toml). Nothing is left running afterwards.
 # DEMO_SCENARIO=aisle|checkout|busy|night picks another store; DEMO_MINUTES the length.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,23 @@ for _ in $(seq 50); do
 done
 echo "demo: private Mosquitto on 127.0.0.1:$port"
 
+echo "demo: 1/2 the bundled clip sim_videos/doorway.avi (config/example.toml), as fast as it decodes"
+footfall listen --port "$port" --until-offline --timeout 60 &
+listener=$!
+sleep 1
+footfall run --config config/example.toml --set source.realtime=false \
+    --set "mqtt.port=$port" --set "mqtt.host='127.0.0.1'" \
+    --set "outbox.path='$work/clip-outbox.db'" --log-level WARNING
+wait "$listener"
+listener=""
+python - <<'PY'
+import json
+
+truth = json.load(open("sim_videos/doorway.truth.json"))
+print(f"demo: ground truth of sim_videos/doorway.avi: {truth['line']} in={truth['in']} out={truth['out']}")
+PY
+
+echo "demo: 2/2 a live simulated store"
 scenario="${DEMO_SCENARIO:-entrance}"
 minutes="${DEMO_MINUTES:-1.5}"
 footfall listen --port "$port" --until-offline --timeout 115 &
