@@ -86,11 +86,14 @@ class Detections:
 
     `points_px` is the point that goes to the floor (head top for an overhead
     camera, foot point for an oblique one): shape (N, 2), columns u, v.
+    `boxes_px` optionally holds each person's box (N, 4), columns x0, y0, x1, y1
+    in pixels, for detectors that find boxes; None for point detectors.
     """
 
     t_s: float
     points_px: FloatArray
     scores: FloatArray
+    boxes_px: FloatArray | None = None
 
     def __post_init__(self) -> None:
         _check_time("Detections", self.t_s)
@@ -99,6 +102,10 @@ class Detections:
         )
         object.__setattr__(self, "scores", _frozen_array("Detections.scores", self.scores, (None,), float))
         _check_same_length("Detections", points_px=self.points_px, scores=self.scores)
+        if self.boxes_px is not None:
+            boxes = _frozen_array("Detections.boxes_px", self.boxes_px, (None, 4), float)
+            object.__setattr__(self, "boxes_px", boxes)
+            _check_same_length("Detections", points_px=self.points_px, boxes_px=boxes)
         if len(self.scores) and (self.scores.min() < 0 or self.scores.max() > 1):
             raise ValueError(
                 f"Detections.scores: expected values in [0, 1], got {self.scores.min()}..{self.scores.max()}"

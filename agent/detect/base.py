@@ -11,5 +11,5 @@ class Detector(Protocol):
     """Finds people in one frame."""
 
     def detect(self, frame: Frame) -> Detections:
-        """People in `frame`: image points in pixels and scores in [0, 1]."""
+        """People in `frame`: image points in pixels, scores in [0, 1] and, for box detectors, boxes."""
         ...

@@ -1,7 +1,8 @@
-"""Config sections of the detectors, one model per `detector.type`."""
+"""Config sections of the detectors, one model per `detector.type`, and the motion gate's."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -9,8 +10,38 @@ from pydantic import Field, model_validator
 from agent.config_base import Section
 
 
+class MotionGateConfig(Section):
+    """Skip detection while nothing moves: a cheap comparison of small grey frames.
+
+    A frame is compared with the one at the last detection (not the previous
+    frame, so slow movement adds up). Detection runs when more than
+    `min_changed_fraction` of the small frame's pixels changed by more than
+    `pixel_threshold` grey levels (after each frame is divided by its local
+    brightness, so auto exposure and lights switching do not count), and at
+    least every `max_interval_s` seconds whatever happens, so people standing
+    still are seen again. Skipped frames do not age tracks (the trackers'
+    `detected=False`).
+    """
+
+    enabled: bool = True
+    width_px: int = Field(default=64, ge=16, le=320, description="Width of the small grey frame (pixels).")
+    pixel_threshold: float = Field(
+        default=20.0, gt=0, le=255, description="Grey levels (0-255) after brightness normalisation."
+    )
+    min_changed_fraction: float = Field(
+        default=0.01, gt=0, lt=1, description="About two people's area at 3.5 m, or one moving a body width."
+    )
+    max_interval_s: float = Field(default=1.0, gt=0, le=60, description="Detect at least this often (s).")
+
+
 class BackgroundDetectorConfig(Section):
-    """Moving-blob detector: OpenCV MOG2 background subtraction, morphology and contours."""
+    """Moving-blob detector: OpenCV MOG2 background subtraction, morphology and contours.
+
+    With a calibrated camera (`calibration.type = "file"`), blobs bigger than
+    one person at their place in the image are split into as many people as
+    their area holds; the expected size comes from a person of
+    `person_height_m` and `person_width_m` projected through the camera.
+    """
 
     type: Literal["background"]
     history_frames: int = Field(default=200, gt=0)
@@ -18,6 +49,11 @@ class BackgroundDetectorConfig(Section):
     min_area_px: int = Field(default=150, gt=0, description="Smaller blobs are noise.")
     max_area_px: int = Field(default=40_000, gt=0, description="Larger blobs are lighting changes.")
     warmup_frames: int = Field(default=10, ge=0, description="Frames used only to learn the background.")
+    split_blobs: bool = Field(
+        default=True, description="Split blobs holding several people (needs a camera model)."
+    )
+    person_height_m: float = Field(default=1.7, gt=0.5, lt=2.5)
+    person_width_m: float = Field(default=0.5, gt=0.1, lt=1.5, description="Shoulder width plus arms.")
 
     @model_validator(mode="after")
     def _areas_ordered(self) -> BackgroundDetectorConfig:
@@ -28,4 +64,38 @@ class BackgroundDetectorConfig(Section):
         return self
 
 
-DetectorConfig = Annotated[BackgroundDetectorConfig, Field(discriminator="type")]
+class OnnxDetectorConfig(Section):
+    """A neural detector on ONNX Runtime (CPU): the shipped overhead model or a YOLO/SSD export.
+
+    `format` names the output layout, or `auto` reads it from the model's
+    metadata or output shapes (see agent/detect/formats.py). Box formats give
+    the box's `point` (centre for an overhead camera, bottom for an oblique
+    one) as the detection point; `person_class` is the class id of a person
+    (default: 0 for YOLO's COCO classes, 1 for SSD's TensorFlow label map).
+    """
+
+    type: Literal["onnx"]
+    model: Path = Field(description="The .onnx file, e.g. models/footfall_head_int8.onnx.")
+    format: Literal["auto", "centrepoint", "yolov5", "yolov8", "ssd"] = "auto"
+    score_threshold: float = Field(default=0.4, gt=0, le=1)
+    nms_iou: float = Field(default=0.45, gt=0, le=1, description="Boxes overlapping more are one person.")
+    max_detections: int = Field(default=200, gt=0)
+    person_class: int | None = Field(default=None, ge=0)
+    point: Literal["centre", "top", "bottom"] = "centre"
+    resize: Literal["letterbox", "stretch"] = "letterbox"
+    input_size: tuple[int, int] | None = Field(
+        default=None, description="(width, height) pixels, only for models whose input size is dynamic."
+    )
+    ssd_box_order: Literal["yxyx", "xyxy"] = "yxyx"
+    threads: int = Field(default=1, ge=1, le=64, description="ONNX Runtime intra-op threads.")
+    graph_optimisation: Literal["disable", "basic", "extended", "all"] = "all"
+    motion_gate: MotionGateConfig = MotionGateConfig()
+
+    @model_validator(mode="after")
+    def _input_size_positive(self) -> OnnxDetectorConfig:
+        if self.input_size is not None and min(self.input_size) < 16:
+            raise ValueError(f"input_size {list(self.input_size)} should be at least 16 x 16 pixels")
+        return self
+
+
+DetectorConfig = Annotated[BackgroundDetectorConfig | OnnxDetectorConfig, Field(discriminator="type")]

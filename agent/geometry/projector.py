@@ -40,6 +40,11 @@ class CameraProjector:
         self._height_m = point_height_m
         self.dropped = 0
 
+    @property
+    def camera(self) -> CameraModel:
+        """The calibrated camera the projector uses."""
+        return self._camera
+
     def project(self, detections: Detections) -> FloorPoints:
         """Detections in pixels -> floor metres; rays that miss the floor are dropped."""
         if not len(detections):

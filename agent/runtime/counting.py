@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from agent.analytics.config import LineConfig
 from agent.analytics.lines import build_line_counter
 from agent.config import AgentConfig
-from agent.detect import build_detector
+from agent.detect import GatedDetector, build_detector, build_motion_gate
 from agent.detect.config import DetectorConfig
 from agent.detect.tof import ToFPeopleDetector
 from agent.geometry.config import CalibrationConfig
@@ -66,8 +68,8 @@ class _FloorCounting:
         self._tracker = build_tracker(tracker)
         self._counters = [build_line_counter(line) for line in lines]
 
-    def count(self, points: FloorPoints) -> CountStep:
-        tracks = self._tracker.update(points)
+    def count(self, points: FloorPoints, *, detected: bool = True) -> CountStep:
+        tracks = self._tracker.update(points, detected=detected)
         crossings: list[LineCrossing] = []
         for counter in self._counters:
             crossings.extend(counter.update(tracks))
@@ -91,14 +93,22 @@ class CameraCounting:
         lines: list[LineConfig],
     ) -> None:
         self._projector = build_projector(calibration)
-        self._detector = build_detector(detector)
+        self._detector = GatedDetector(
+            build_detector(detector, camera=getattr(self._projector, "camera", None)),
+            build_motion_gate(detector),
+        )
         self._floor = _FloorCounting(tracker, lines)
         self._source = build_source(source)
 
     def steps(self) -> Iterator[CountStep]:
         """One step per frame."""
         for frame in self._source.frames():
-            yield self._floor.count(self._projector.project(self._detector.detect(frame)))
+            detections = self._detector.detect(frame)
+            if detections is None:  # nothing moved: tracks coast on their prediction and do not age
+                empty = FloorPoints(frame.meta.t_s, np.zeros((0, 2)), np.zeros(0))
+                yield self._floor.count(empty, detected=False)
+            else:
+                yield self._floor.count(self._projector.project(detections))
 
     def close(self) -> None:
         """Release the camera or file."""

@@ -1,0 +1,68 @@
+"""Decoding the project's own centre-point format: a head heatmap and sub-cell offsets at a stride.
+
+The model (see models/README.md) has one input, RGB in [0, 1], and two
+outputs: `heatmap` (1, 1, h, w), the probability that a head top lies in
+each cell, and optionally `offset` (1, 2, h, w), where in the cell (x, y as
+fractions of a cell, in [0, 1]). A cell is `stride` input pixels; the
+stride is read from the model's metadata, else from the input and heatmap
+sizes. A head is a local maximum of the heatmap (3 x 3 cells) at or above
+the score threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from agent.types import FloatArray
+
+# Metadata written into the model file by models/train.py; the detector reads
+# `footfall.format` to choose this decoder without any config.
+FORMAT_KEY = "footfall.format"
+CENTREPOINT_METADATA = {FORMAT_KEY: "centrepoint", "footfall.point": "head_top", "footfall.channels": "rgb"}
+
+
+def decode_centrepoint(
+    heatmap: npt.NDArray[np.floating],
+    offset: npt.NDArray[np.floating] | None,
+    stride_px: float,
+    score_threshold: float,
+    max_detections: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Head points (N, 2) in model-input pixels and their scores (N,), best first.
+
+    `heatmap` is (1, 1, h, w) or (h, w); `offset` (1, 2, h, w) or None (then
+    a head sits at its cell's centre).
+    """
+    h, w = int(heatmap.shape[-2]), int(heatmap.shape[-1])
+    heat = np.asarray(heatmap, dtype=np.float32).reshape(h, w)
+    padded = np.pad(heat, 1, constant_values=-np.inf)
+    neighbourhood = np.max(
+        np.stack([padded[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]), axis=0
+    )
+    # A plateau of equal values keeps only its first cell (ties are rare but INT8 makes them possible).
+    peaks = (heat >= neighbourhood) & (heat >= score_threshold)
+    rows, cols = np.nonzero(peaks)
+    scores = heat[rows, cols].astype(np.float64)
+    order = np.argsort(-scores, kind="stable")[:max_detections]
+    rows, cols, scores = rows[order], cols[order], scores[order]
+    if offset is None:
+        dx = dy = np.full(len(rows), 0.5)
+    else:
+        off = np.asarray(offset, dtype=np.float64).reshape(2, h, w)
+        dx, dy = off[0, rows, cols], off[1, rows, cols]
+    keep = _first_of_plateaus(rows, cols)
+    points = np.column_stack([(cols + dx) * stride_px, (rows + dy) * stride_px])
+    return points[keep].reshape(-1, 2), np.clip(scores[keep], 0.0, 1.0)
+
+
+def _first_of_plateaus(rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+    """Drop a peak adjacent (8-neighbour) to a higher-ranked kept peak: equal neighbours are one head."""
+    keep = np.ones(len(rows), dtype=bool)
+    for i in range(len(rows)):
+        if not keep[i]:
+            continue
+        later = slice(i + 1, None)
+        near = (np.abs(rows[later] - rows[i]) <= 1) & (np.abs(cols[later] - cols[i]) <= 1)
+        keep[later] &= ~near
+    return keep

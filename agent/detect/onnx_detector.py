@@ -1,0 +1,133 @@
+"""People in a frame from an ONNX model: the shipped centre-point model, YOLOv5/v8/11 or SSD exports.
+
+The model is opened once (`OnnxModel.open`), its output layout resolved
+(`resolve_layout`) and one warm-up inference run, so a bad file fails at
+start with a `ModelError`, never on the first frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agent.detect.centrepoint import decode_centrepoint
+from agent.detect.config import OnnxDetectorConfig
+from agent.detect.errors import ModelError
+from agent.detect.formats import Layout, describe, resolve_layout
+from agent.detect.onnx_model import OnnxModel
+from agent.detect.ssd import decode_ssd
+from agent.detect.yolo import decode_yolov5, decode_yolov8
+from agent.types import Detections, FloatArray, Frame
+
+_DEFAULT_PERSON_CLASS = {"yolov5": 0, "yolov8": 0, "ssd": 1, "centrepoint": 0}
+
+
+class OnnxDetector:
+    """One detection per person the model finds: a head point (centre-point) or a box's point, and a score.
+
+    Raises:
+        ModelError: the model file is missing, not ONNX, has an unusable input, or an output
+            layout that does not fit `config.format` (names the file and what was found).
+    """
+
+    def __init__(self, config: OnnxDetectorConfig) -> None:
+        self._config = config
+        self.model = OnnxModel.open(
+            config.model,
+            threads=config.threads,
+            optimisation=config.graph_optimisation,
+            input_size=config.input_size,
+            resize=config.resize,
+        )
+        self.layout: Layout = resolve_layout(
+            config.model, config.format, self.model.outputs, self.model.metadata
+        )
+        self._person_class = (
+            config.person_class
+            if config.person_class is not None
+            else _DEFAULT_PERSON_CLASS[self.layout.format]
+        )
+        self._check_person_class()
+        self._stride_px = self._centrepoint_stride()
+        self.model.warm_up()
+
+    def _check_person_class(self) -> None:
+        """A YOLO model must have a class column for `person_class` (when its shape says how many)."""
+        if self.layout.format not in ("yolov5", "yolov8"):
+            return
+        _, rows, cols = self.model.outputs[0].shape
+        width = rows if self.layout.format == "yolov8" and not self.layout.transposed else cols
+        classes = None if width is None else width - (5 if self.layout.format == "yolov5" else 4)
+        if classes is not None and self._person_class >= classes:
+            raise ModelError(
+                f"{self._config.model}: person_class is {self._person_class} but the {self.layout.format} "
+                f"output {describe(self.model.outputs)} has {classes} class(es)"
+            )
+
+    def _centrepoint_stride(self) -> float:
+        """Input pixels per heatmap cell: from metadata `stride`, else input height over heatmap height."""
+        if self.layout.format != "centrepoint":
+            return 1.0
+        if "stride" in self.model.metadata:
+            return float(self.model.metadata["stride"])
+        rows = self.model.outputs[self.layout.roles["heatmap"]].shape[2]
+        return self.model.input.height_px / rows if rows else 4.0
+
+    def detect(self, frame: Frame) -> Detections:
+        """People in `frame`: points in frame pixels, scores in [0, 1], boxes for box formats."""
+        tensor, fit = self.model.prepare(frame.image)
+        outputs = self.model.run(tensor)
+        points, scores, boxes = self._decode(outputs)
+        frame_boxes = None if boxes is None else fit.boxes_to_frame(boxes)
+        return Detections(frame.meta.t_s, fit.points_to_frame(points), scores, frame_boxes)
+
+    def _decode(self, outputs: list[np.ndarray]) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        config, roles = self._config, self.layout.roles
+        if self.layout.format == "centrepoint":
+            offset = outputs[roles["offset"]] if "offset" in roles else None
+            points, scores = decode_centrepoint(
+                outputs[roles["heatmap"]],
+                offset,
+                self._stride_px,
+                config.score_threshold,
+                config.max_detections,
+            )
+            return points, scores, None
+        if self.layout.format == "ssd":
+            count = outputs[roles["count"]] if "count" in roles else None
+            boxes, scores = decode_ssd(
+                outputs[roles["boxes"]],
+                outputs[roles["scores"]],
+                outputs[roles["classes"]],
+                count,
+                (self.model.input.width_px, self.model.input.height_px),
+                self._person_class,
+                config.score_threshold,
+                config.max_detections,
+                config.ssd_box_order,
+            )
+        elif self.layout.format == "yolov5":
+            boxes, scores = decode_yolov5(
+                outputs[0], self._person_class, config.score_threshold, config.nms_iou, config.max_detections
+            )
+        else:
+            boxes, scores = decode_yolov8(
+                outputs[0],
+                self._person_class,
+                config.score_threshold,
+                config.nms_iou,
+                config.max_detections,
+                transposed=self.layout.transposed,
+            )
+        return _box_points(boxes, config.point), scores, boxes
+
+
+def _box_points(boxes: FloatArray, point: str) -> FloatArray:
+    """The point of each box (N, 4) that goes to the floor: centre, top centre or bottom centre."""
+    u = (boxes[:, 0] + boxes[:, 2]) / 2
+    if point == "top":
+        v = boxes[:, 1]
+    elif point == "bottom":
+        v = boxes[:, 3]
+    else:
+        v = (boxes[:, 1] + boxes[:, 3]) / 2
+    return np.column_stack([u, v]).reshape(-1, 2)

@@ -1,0 +1,153 @@
+"""Held-out accuracy of the shipped models on simulated clips: head-point recall and precision.
+
+    .venv/bin/python models/evaluate.py                  # both shipped models, about 3 minutes
+    .venv/bin/python models/evaluate.py --model other.onnx --format yolov8
+
+Clips: every named scenario exactly as defined (`agent.sim.scenarios`), at
+640 x 480, seeds below the training seeds (`simdata.TRAIN_SEED_BASE`), so no
+clip was seen in training; `checkout` (layout and queue behaviour) was never
+rendered for training in any variant. Frames are sampled at `--fps`.
+
+Scoring, per frame: a detection and a person match when the detection's
+pixel, projected to the floor at that person's height, is within
+`--tolerance-m` (0.3 m) of the person's floor position; pairs are matched
+greedily, closest first, one to one. A person whose head top is inside the
+image and is not matched is a miss; a detection matched to nobody is a
+false alarm; a detection matched to a person whose head is just outside the
+image (part of them in view) counts as neither. Recall = hits / people in
+view, precision = hits / (hits + false alarms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from simdata import HeadFrame, evaluation_clip
+
+from agent.detect import OnnxDetector, OnnxDetectorConfig
+from agent.types import Frame, FrameMeta
+
+SCENARIOS = ("entrance", "aisle", "checkout", "busy", "night")
+SEEDS = (1, 2, 3)
+MODELS_DIR = Path(__file__).parent
+
+
+@dataclass
+class Score:
+    """Hits, misses, false alarms and the floor errors of the hits (metres)."""
+
+    hits: int = 0
+    misses: int = 0
+    false_alarms: int = 0
+    errors_m: list[float] = field(default_factory=list)
+
+    def add(self, other: Score) -> None:
+        self.hits += other.hits
+        self.misses += other.misses
+        self.false_alarms += other.false_alarms
+        self.errors_m.extend(other.errors_m)
+
+    @property
+    def recall(self) -> float:
+        return self.hits / max(1, self.hits + self.misses)
+
+    @property
+    def precision(self) -> float:
+        return self.hits / max(1, self.hits + self.false_alarms)
+
+
+def score_frame(truth: HeadFrame, points_px: np.ndarray, tolerance_m: float) -> Score:
+    """Match detections (N, 2) in frame pixels to the frame's people on the floor; see the module doc."""
+    people, found = len(truth.heights_m), len(points_px)
+    distance = np.full((found, people), np.inf)
+    for j in range(people):
+        floor = truth.camera.pixels_to_floor(points_px, truth.heights_m[j]) if found else np.zeros((0, 2))
+        d = np.hypot(*(floor - truth.floor_m[j]).T)
+        distance[:, j] = np.where(np.isfinite(d), d, np.inf)
+    score = Score()
+    used_det, used_person = set(), set()
+    for flat in np.argsort(distance, axis=None):
+        i, j = divmod(int(flat), people)
+        if distance[i, j] > tolerance_m:
+            break
+        if i in used_det or j in used_person:
+            continue
+        used_det.add(i)
+        used_person.add(j)
+        if truth.in_view[j]:
+            score.hits += 1
+            score.errors_m.append(float(distance[i, j]))
+    score.false_alarms = found - len(used_det)
+    score.misses = int(sum(1 for j in range(people) if truth.in_view[j] and j not in used_person))
+    return score
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Evaluate the models on every scenario and seed; prints one markdown table per model."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        help="model file (repeatable); default: the shipped FP32 and INT8 models",
+    )
+    parser.add_argument("--format", default="auto", help="detector.format for --model")
+    parser.add_argument("--threshold", type=float, default=0.4, help="detector.score_threshold")
+    parser.add_argument("--fps", type=float, default=5.0)
+    parser.add_argument("--tolerance-m", type=float, default=0.3)
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS))
+    args = parser.parse_args(argv)
+    paths = args.model or [MODELS_DIR / "footfall_head_fp32.onnx", MODELS_DIR / "footfall_head_int8.onnx"]
+    detectors = [
+        OnnxDetector(
+            OnnxDetectorConfig(type="onnx", model=p, format=args.format, score_threshold=args.threshold)
+        )
+        for p in paths
+    ]
+    scores = {(p.name, s): Score() for p in paths for s in args.scenarios}
+    started = time.monotonic()
+    frames = 0
+    for scenario in args.scenarios:
+        for seed in args.seeds:
+            for index, truth in enumerate(evaluation_clip(scenario, seed, args.fps)):
+                h, w = truth.image.shape[:2]
+                frame = Frame(FrameMeta(index, index / args.fps, w, h), truth.image)
+                frames += 1
+                for path, detector in zip(paths, detectors, strict=True):
+                    found = detector.detect(frame).points_px
+                    scores[(path.name, scenario)].add(score_frame(truth, found, args.tolerance_m))
+    print(
+        f"{frames} frames ({', '.join(args.scenarios)}; seeds {args.seeds}; {args.fps:g} fps; 640x480), "
+        f"threshold {args.threshold}, tolerance {args.tolerance_m} m, {time.monotonic() - started:.0f} s\n"
+    )
+    for path in paths:
+        total = Score()
+        print(f"### {path.name}\n")
+        print("| scenario | people in view | recall | precision | false alarms | median error (m) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for scenario in args.scenarios:
+            s = scores[(path.name, scenario)]
+            total.add(s)
+            _row(scenario, s)
+        _row("**all**", total)
+        print()
+    return 0
+
+
+def _row(name: str, s: Score) -> None:
+    median = float(np.median(s.errors_m)) if s.errors_m else float("nan")
+    print(
+        f"| {name} | {s.hits + s.misses} | {s.recall:.4f} | {s.precision:.4f} | {s.false_alarms} | {median:.3f} |"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The shipped overhead head detector: a tiny centre-point network (PyTorch, training only).
+
+Input: RGB in [0, 1], (1, 3, 192, 256) (rows x columns). Outputs at stride 4,
+(1, 1, 48, 64) `heatmap` (probability that a head top lies in the cell) and
+(1, 2, 48, 64) `offset` (where in the cell, x then y, as a fraction of the
+cell). A plain conv/BN/ReLU stack down to stride 16 for context, and a
+two-step top-down path back to stride 4: ReLU and plain 3x3 convolutions
+quantise to INT8 well, and nearest upsampling is exact in INT8.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+INPUT_WIDTH_PX = 256
+INPUT_HEIGHT_PX = 192
+STRIDE = 4
+
+
+def _conv(c_in: int, c_out: int, stride: int = 1, kernel: int = 3) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, kernel, stride, kernel // 2, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+    )
+
+
+class CentrePointNet(nn.Module):
+    """92,615 parameters and about 70 M multiply-adds at 256 x 192."""
+
+    def __init__(self, width: int = 24) -> None:
+        super().__init__()
+        w = width
+        self.c4 = nn.Sequential(_conv(3, 12, 2), _conv(12, w, 2), _conv(w, w))
+        self.c8 = nn.Sequential(_conv(w, 32, 2), _conv(32, 32))
+        self.c16 = nn.Sequential(_conv(32, 48, 2), _conv(48, 48), _conv(48, 48))
+        self.lat16 = _conv(48, w, kernel=1)
+        self.lat8 = _conv(32, w, kernel=1)
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.mix8 = _conv(w, w)
+        self.mix4 = _conv(w, w)
+        self.head = nn.Conv2d(w, 3, 1)
+        with torch.no_grad():
+            self.head.bias[0] = -4.0  # heads are rare: start the heatmap near 0.02
+
+    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(N, 3, H, W) RGB in [0, 1] -> heatmap (N, 1, H/4, W/4) and offset (N, 2, H/4, W/4), both in [0, 1]."""
+        c4 = self.c4(image)
+        c8 = self.c8(c4)
+        c16 = self.c16(c8)
+        p8 = self.mix8(self.lat8(c8) + self.up(self.lat16(c16)))
+        p4 = self.mix4(c4 + self.up(p8))
+        out = self.head(p4)
+        return torch.sigmoid(out[:, :1]), torch.sigmoid(out[:, 1:])

@@ -1,0 +1,258 @@
+"""Train the shipped overhead head detector on simulated stores and export it to ONNX (FP32 and INT8).
+
+    .venv/bin/pip install -e '.[train]'      # torch 2.13.0 CPU, onnx, onnxscript
+    .venv/bin/python models/train.py         # about 30 minutes on 2 idle cores
+
+Steps: render `--episodes` randomised scenario variants (`simdata.training_frames`,
+seeds TRAIN_SEED_BASE + k) into RAM on `--workers` processes; train
+`net.CentrePointNet` with a focal loss on a Gaussian heatmap and an L1 loss
+on the sub-cell offset; export `footfall_head_fp32.onnx` (opset 18, weights
+inside the file) and a static INT8 copy `footfall_head_int8.onnx` calibrated on
+rendered frames with ONNX Runtime's quantiser; save the PyTorch weights
+(`footfall_head.pt`) for fine-tuning (`--init`). Every random choice comes from
+`--seed`, so a rerun on the same versions trains the same model (PyTorch's
+CPU kernels may differ in the last bits between thread counts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from net import INPUT_HEIGHT_PX, INPUT_WIDTH_PX, STRIDE, CentrePointNet
+from simdata import TRAIN_SEED_BASE, training_frames
+
+from agent.detect.centrepoint import CENTREPOINT_METADATA
+
+_SIZE = (INPUT_WIDTH_PX, INPUT_HEIGHT_PX)
+_SIGMA_CELLS = 0.8  # heatmap Gaussian: about a head's radius at the usual scales
+
+
+def _render_episode(args: tuple[int, int]) -> tuple[np.ndarray, list[np.ndarray]]:
+    seed, frames = args
+    images, heads = [], []
+    for frame in training_frames(seed, frames, _SIZE):
+        images.append(frame.image[:, :, ::-1])  # BGR -> RGB, the model's channel order
+        heads.append(frame.heads_px[frame.in_view | _near_view(frame.heads_px)])
+    return np.stack(images), heads
+
+
+def _near_view(heads_px: np.ndarray, margin_px: float = 2.0) -> np.ndarray:
+    """Heads just outside the image still mark their edge cell (half a head is visible)."""
+    u, v = heads_px[:, 0], heads_px[:, 1]
+    return (u > -margin_px) & (u < _SIZE[0] + margin_px) & (v > -margin_px) & (v < _SIZE[1] + margin_px)
+
+
+def render_dataset(
+    episodes: int, frames: int, workers: int, cache: Path | None = None
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """All training frames (N, H, W, 3) uint8 RGB and their head points in model-input pixels.
+
+    With `cache` (a file in a temporary folder, deleted by the caller), frames
+    rendered once are kept there so an interrupted training restarts at once.
+    """
+    if cache is not None and cache.exists():
+        with np.load(cache) as stored:
+            images = stored["images"]
+            counts, points = stored["counts"], stored["points"]
+        return images, np.split(points, np.cumsum(counts)[:-1])
+    jobs = [(TRAIN_SEED_BASE + k, frames) for k in range(episodes)]
+    images, heads = [], []
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for k, (ep_images, ep_heads) in enumerate(pool.imap(_render_episode, jobs, chunksize=2)):
+            images.append(ep_images)
+            heads.extend(ep_heads)
+            if k % 50 == 0:
+                print(f"rendered {k + 1}/{episodes} episodes", flush=True)
+    all_images = np.concatenate(images)
+    if cache is not None:
+        counts = np.array([len(h) for h in heads])
+        np.savez(cache, images=all_images, counts=counts, points=np.concatenate(heads).reshape(-1, 2))
+    return all_images, heads
+
+
+def targets(batch_heads: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Heatmap (B, 1, h, w), offset (B, 2, h, w) and offset mask (B, 1, h, w) for head points in input pixels."""
+    h, w = INPUT_HEIGHT_PX // STRIDE, INPUT_WIDTH_PX // STRIDE
+    heat = np.zeros((len(batch_heads), 1, h, w), np.float32)
+    offset = np.zeros((len(batch_heads), 2, h, w), np.float32)
+    mask = np.zeros((len(batch_heads), 1, h, w), np.float32)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32) + 0.5
+    for b, heads in enumerate(batch_heads):
+        for u, v in heads / STRIDE:
+            gauss = np.exp(-((xs - u) ** 2 + (ys - v) ** 2) / (2 * _SIGMA_CELLS**2))
+            np.maximum(heat[b, 0], gauss, out=heat[b, 0])
+            iu, iv = int(np.floor(u)), int(np.floor(v))
+            if 0 <= iu < w and 0 <= iv < h:
+                heat[b, 0, iv, iu] = 1.0
+                offset[b, :, iv, iu] = (u - iu, v - iv)
+                mask[b, 0, iv, iu] = 1.0
+    return heat, offset, mask
+
+
+def augment(
+    rng: np.random.Generator, images: np.ndarray, heads: list[np.ndarray]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Flips (an overhead view has no up), colour and brightness jitter, some grey (IR) frames."""
+    out = images.astype(np.float32) / 255.0
+    new_heads = []
+    for b in range(len(out)):
+        pts = heads[b].copy()
+        if rng.random() < 0.5:
+            out[b] = out[b, :, ::-1]
+            pts[:, 0] = INPUT_WIDTH_PX - pts[:, 0]
+        if rng.random() < 0.5:
+            out[b] = out[b, ::-1]
+            pts[:, 1] = INPUT_HEIGHT_PX - pts[:, 1]
+        gain = rng.uniform(0.6, 1.4) * rng.uniform(0.9, 1.1, size=3)
+        out[b] = np.clip((out[b] - 0.5) * rng.uniform(0.7, 1.3) + 0.5, 0, 1) * gain
+        out[b] = np.clip(out[b], 0, 1) ** rng.uniform(0.7, 1.4)
+        if rng.random() < 0.12:
+            out[b] = out[b].mean(axis=2, keepdims=True)
+        new_heads.append(pts)
+    return np.ascontiguousarray(out.transpose(0, 3, 1, 2)), new_heads
+
+
+def focal_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """CenterNet's penalty-reduced focal loss, normalised by the number of heads."""
+    pred = pred.clamp(1e-4, 1 - 1e-4)
+    positive = target.eq(1).float()
+    pos_loss = -torch.log(pred) * (1 - pred) ** 2 * positive
+    neg_loss = -torch.log(1 - pred) * pred**2 * (1 - target) ** 4 * (1 - positive)
+    return (pos_loss.sum() + neg_loss.sum()) / positive.sum().clamp(min=1.0)
+
+
+def train(args: argparse.Namespace, images: np.ndarray, heads: list[np.ndarray]) -> CentrePointNet:
+    """Train from scratch (or `--init`) with AdamW and a cosine learning rate."""
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    model = CentrePointNet()
+    if args.init:
+        model.load_state_dict(torch.load(args.init, weights_only=True))
+    model = model.to(memory_format=torch.channels_last)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=args.steps, pct_start=0.05)
+    started = time.monotonic()
+    running = 0.0
+    for step in range(args.steps):
+        pick = rng.integers(len(images), size=args.batch)
+        batch, batch_heads = augment(rng, images[pick], [heads[i] for i in pick])
+        heat, offset, mask = (torch.from_numpy(a) for a in targets(batch_heads))
+        x = torch.from_numpy(batch).to(memory_format=torch.channels_last)
+        pred_heat, pred_offset = model(x)
+        loss = focal_loss(pred_heat, heat)
+        loss = loss + (torch.abs(pred_offset - offset) * mask).sum() / mask.sum().clamp(min=1.0)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+        running = 0.98 * running + 0.02 * loss.item() if step else loss.item()
+        if step % 100 == 0 or step == args.steps - 1:
+            print(f"step {step:5d}  loss {running:.3f}  {time.monotonic() - started:6.0f} s", flush=True)
+        if args.checkpoint and step % 1000 == 999:
+            torch.save(model.state_dict(), args.checkpoint)
+    return model.eval()
+
+
+def export(model: CentrePointNet, path: Path) -> None:
+    """ONNX, opset 18, weights in the file, with the footfall metadata the detector reads."""
+    example = torch.zeros(1, 3, INPUT_HEIGHT_PX, INPUT_WIDTH_PX)
+    model = model.to(memory_format=torch.contiguous_format)
+    program = torch.onnx.export(
+        model,
+        (example,),
+        dynamo=True,
+        external_data=False,
+        opset_version=18,
+        input_names=["image"],
+        output_names=["heatmap", "offset"],
+    )
+    assert program is not None
+    program.save(str(path), external_data=False)
+    proto = onnx.load(str(path))
+    onnx.helper.set_model_props(proto, dict(CENTREPOINT_METADATA, stride=str(STRIDE)))
+    proto.producer_name = "footfall models/train.py"
+    onnx.save(proto, str(path))
+    onnx.checker.check_model(proto)
+
+
+def quantise(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
+    """Static INT8 (QDQ, per-channel weights) calibrated on `calibration` (N, 3, H, W) float32 frames."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self._batches = iter(calibration[i : i + 1] for i in range(len(calibration)))
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            batch = next(self._batches, None)
+            return None if batch is None else {"image": batch}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        prepared = Path(tmp) / "prepared.onnx"
+        quant_pre_process(str(fp32), str(prepared))
+        quantize_static(
+            str(prepared),
+            str(int8),
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+        )
+    proto = onnx.load(str(int8))
+    onnx.helper.set_model_props(proto, dict(CENTREPOINT_METADATA, stride=str(STRIDE), precision="int8"))
+    onnx.save(proto, str(int8))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Render, train, export; prints progress and the output paths."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent, help="where the models go")
+    parser.add_argument("--episodes", type=int, default=300, help="randomised scenario variants")
+    parser.add_argument("--frames-per-episode", type=int, default=30)
+    parser.add_argument("--steps", type=int, default=1400)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=4e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=2, help="rendering processes")
+    parser.add_argument(
+        "--checkpoint", type=Path, default=None, help="save the weights here every 1000 steps"
+    )
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="keep rendered frames in this temporary .npz"
+    )
+    parser.add_argument("--init", type=Path, default=None, help="start from these weights (fine-tuning)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(2)
+    torch.set_flush_denormal(True)  # tiny focal-loss gradients otherwise hit slow denormal arithmetic
+    started = time.monotonic()
+    images, heads = render_dataset(args.episodes, args.frames_per_episode, args.workers, args.cache)
+    people = sum(len(h) for h in heads)
+    print(f"{len(images)} frames, {people} heads rendered in {time.monotonic() - started:.0f} s", flush=True)
+    model = train(args, images, heads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), args.out / "footfall_head.pt")
+    fp32, int8 = args.out / "footfall_head_fp32.onnx", args.out / "footfall_head_int8.onnx"
+    export(model, fp32)
+    calibration = np.ascontiguousarray(
+        images[np.random.default_rng(args.seed).integers(len(images), size=200)].transpose(0, 3, 1, 2),
+        dtype=np.float32,
+    ) / np.float32(255.0)
+    quantise(fp32, int8, calibration)
+    print(f"wrote {fp32} and {int8} in {time.monotonic() - started:.0f} s total", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

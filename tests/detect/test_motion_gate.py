@@ -1,0 +1,127 @@
+"""The motion gate opens on movement, at the maximum interval and on new sources; not on a still or re-exposed scene."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent.detect import MotionGate, build_motion_gate
+from agent.detect.config import BackgroundDetectorConfig, MotionGateConfig, OnnxDetectorConfig
+from agent.types import Frame, FrameMeta
+
+_W, _H = 320, 240
+
+
+def _scene(
+    square_at: tuple[int, int] | None = None, gain: float = 1.0, noise_seed: int = 0, lamp: float = 0.0
+) -> np.ndarray:
+    """A textured shop floor with sensor noise, optionally a dark 40 x 40 px 'person' at (u, v).
+
+    `gain` scales the whole picture (auto exposure); `lamp` adds a pool of
+    light, brightest on the right (a light bank switching on).
+    """
+    rng = np.random.default_rng(noise_seed)
+    ys, xs = np.mgrid[0:_H, 0:_W]
+    floor = 120 + 30 * ((xs // 40 + ys // 40) % 2)
+    image = floor + rng.normal(0, 3, size=(_H, _W))
+    if square_at is not None:
+        u, v = square_at
+        image[v : v + 40, u : u + 40] = 40
+    light = 1.0 + lamp * np.exp(-((xs - 300.0) ** 2 + (ys - 120.0) ** 2) / (2 * 90.0**2))
+    grey = np.clip(image * gain * light, 0, 255).astype(np.uint8)
+    return np.repeat(grey[:, :, None], 3, axis=2)
+
+
+def _frame(index: int, t_s: float, image: np.ndarray) -> Frame:
+    return Frame(FrameMeta(index, t_s, _W, _H), image)
+
+
+EMPTY = _scene()
+PERSON = _scene((100, 100))
+
+# Each case: the first frame (t = 0, the gate always opens on it), the frames after it
+# as (t_s, image), and whether the gate opens on each. The small frame is 64 px wide,
+# a fifth of these 320 px frames.
+CASES = [
+    (
+        "still scene, new noise each frame",
+        EMPTY,
+        [(0.1, _scene(noise_seed=1)), (0.2, _scene(noise_seed=2))],
+        [False, False],
+    ),
+    ("a person walks in", EMPTY, [(0.1, _scene((100, 100), noise_seed=1))], [True]),
+    (
+        "a person shifts 1 px, a fifth of a small pixel",
+        PERSON,
+        [(0.1, _scene((101, 100), noise_seed=1))],
+        [False],
+    ),
+    ("a person jumps 10 px", PERSON, [(0.1, _scene((110, 100), noise_seed=1))], [True]),
+    (
+        "a person creeps 1 px a frame: the change since the last detection adds up",
+        PERSON,
+        [(0.05 * k, _scene((100 + k, 100), noise_seed=k)) for k in range(1, 9)],
+        [False, False, False, False, False, False, True, False],  # opens after 7 px: over a small pixel
+    ),
+    (
+        "auto exposure brightens the whole picture by 40 %",
+        EMPTY,
+        [(0.1, _scene(gain=1.4, noise_seed=1))],
+        [False],
+    ),
+    (
+        "nothing moves for longer than max_interval_s",
+        EMPTY,
+        [(0.3, _scene(noise_seed=1)), (0.6, _scene(noise_seed=2))],
+        [False, True],
+    ),
+    (
+        "time goes backwards: a new source",
+        EMPTY,
+        [(0.1, _scene(noise_seed=1)), (0.05, _scene(noise_seed=2))],
+        [False, True],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "first", "frames", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_gate_decisions(name, first, frames, expected):
+    gate = MotionGate(MotionGateConfig(max_interval_s=0.5, pixel_threshold=14.0))
+    assert gate.should_detect(_frame(0, 0.0, first))
+    decisions = [gate.should_detect(_frame(i + 1, t, image)) for i, (t, image) in enumerate(frames)]
+    assert decisions == expected
+    assert gate.frames_seen == len(frames) + 1
+    assert gate.frames_opened == 1 + sum(expected)
+
+
+def test_disabled_gate_always_opens():
+    gate = MotionGate(MotionGateConfig(enabled=False))
+    assert all(gate.should_detect(_frame(i, 0.1 * i, _scene())) for i in range(5))
+
+
+def test_small_grey_frame_is_normalised_for_brightness():
+    gate = MotionGate(MotionGateConfig(width_px=32))
+    dim, bright = (gate.small_grey(_frame(0, 0.0, _scene(gain=g))) for g in (0.6, 1.2))
+    assert dim.shape == (24, 32)
+    assert np.abs(dim - bright).max() < 8.0  # grey levels of 128: the exposure is gone
+
+
+@pytest.mark.parametrize(
+    ("config", "gated"),
+    [
+        (OnnxDetectorConfig(type="onnx", model="m.onnx"), True),
+        (OnnxDetectorConfig(type="onnx", model="m.onnx", motion_gate=MotionGateConfig(enabled=False)), False),
+        (BackgroundDetectorConfig(type="background"), False),  # MOG2 must see every frame
+    ],
+)
+def test_which_detectors_are_gated(config, gated):
+    assert (build_motion_gate(config) is not None) == gated
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("width_px", 8), ("pixel_threshold", 0), ("min_changed_fraction", 1.5), ("max_interval_s", 0)],
+)
+def test_config_rejects_out_of_range(key, value):
+    with pytest.raises(ValueError, match=key):
+        MotionGateConfig(**{key: value})

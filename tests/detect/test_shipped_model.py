@@ -1,0 +1,62 @@
+"""The shipped models load without config beyond their path and find the heads in a rendered store.
+
+A smoke test on real objects: one held-out frame per sparse scenario
+(evaluation seed 4, never used in training), scored as models/evaluate.py
+scores. The bounds are loose on purpose: the held-out figures, including the
+crowded `busy` scenario where the model is weak, come from models/evaluate.py
+and are in the model card.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.detect import OnnxDetector, OnnxDetectorConfig
+from agent.types import Frame, FrameMeta
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+sys.path.insert(0, str(MODELS))
+
+from evaluate import score_frame  # noqa: E402
+from simdata import evaluation_clip  # noqa: E402
+
+MODEL_FILES = ["footfall_head_fp32.onnx", "footfall_head_int8.onnx"]
+
+
+@pytest.fixture(scope="module")
+def held_out_frames():
+    """The frames at 6 s and 12 s of each sparse scenario's clip (seed 4), 640 x 480."""
+    frames = []
+    for name, second in itertools.product(("entrance", "aisle", "checkout", "night"), (6, 12)):
+        frames.append((name, next(itertools.islice(evaluation_clip(name, 4, fps=5.0), 5 * second, None))))
+    return frames
+
+
+@pytest.mark.parametrize("model_file", MODEL_FILES)
+def test_shipped_model_is_small_and_self_describing(model_file):
+    path = MODELS / model_file
+    assert path.stat().st_size <= 5_000_000
+    detector = OnnxDetector(OnnxDetectorConfig(type="onnx", model=path))
+    assert detector.layout.format == "centrepoint"  # read from the model's metadata
+    assert (detector.model.input.width_px, detector.model.input.height_px) == (256, 192)
+
+
+@pytest.mark.parametrize("model_file", MODEL_FILES)
+def test_shipped_model_finds_heads_in_held_out_frames(model_file, held_out_frames):
+    detector = OnnxDetector(OnnxDetectorConfig(type="onnx", model=MODELS / model_file))
+    hits = misses = false_alarms = 0
+    for index, (_name, truth) in enumerate(held_out_frames):
+        frame = Frame(FrameMeta(index, 6.0, 640, 480), truth.image)
+        score = score_frame(truth, detector.detect(frame).points_px, tolerance_m=0.3)
+        hits, misses, false_alarms = (
+            hits + score.hits,
+            misses + score.misses,
+            false_alarms + score.false_alarms,
+        )
+    assert hits >= 8  # of the 9 people in these frames
+    assert misses <= 0.15 * (hits + misses)
+    assert false_alarms <= 0.15 * (hits + false_alarms)
