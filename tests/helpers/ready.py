@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 
@@ -31,3 +34,14 @@ class ReadyWaiter:
     def close(self) -> None:
         """Close the socket."""
         self._sock.close()
+
+
+def start_agent(config: Path, duration_s: float, ready: ReadyWaiter, cwd: Path) -> subprocess.Popen[str]:
+    """`footfall run --config CONFIG --duration S` as a real process, its log on a pipe, reporting to `ready`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", "run", "--config", str(config), "--duration", str(duration_s)],
+        cwd=cwd,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **ready.env()},
+    )

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +12,7 @@ import pytest
 from agent.sources.serial_protocol import CounterEvent, PresenceEvent, encode
 from tests.helpers.broker import MosquittoBroker
 from tests.helpers.pty_device import PtyDevice
-from tests.helpers.ready import ReadyWaiter
+from tests.helpers.ready import ReadyWaiter, start_agent
 from tests.helpers.subscriber import Subscriber
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,13 +60,7 @@ def test_counter_events_presence_seconds_and_bad_lines_in_status(
     config.write_text(CONFIG.format(port=device.path, mqtt_port=broker.port, outbox=tmp_path / "outbox.db"))
     subscriber = Subscriber(broker.host, broker.port)
     ready = ReadyWaiter(tmp_path / "notify")
-    agent = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "run", "--config", str(config), "--duration", "9"],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **ready.env()},
-    )
+    agent = start_agent(config, 9, ready, ROOT)
     try:
         ready.wait()  # the port is open: pyserial drops what arrived before
         for seq, direction in enumerate(["in", "in", "out", "in", "out"]):

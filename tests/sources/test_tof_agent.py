@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +13,7 @@ from agent.sim.tof import ToFSensor, tof_doorway_scene, tof_frames
 from agent.sources.serial_protocol import DepthFrame, encode
 from tests.helpers.broker import MosquittoBroker
 from tests.helpers.pty_device import PtyDevice
-from tests.helpers.ready import ReadyWaiter
+from tests.helpers.ready import ReadyWaiter, start_agent
 from tests.helpers.subscriber import Subscriber
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,13 +64,7 @@ def test_tof_sensor_counts_reach_the_broker_valid(tmp_path: Path, broker: Mosqui
     config.write_text(CONFIG.format(port=device.path, mqtt_port=broker.port, outbox=tmp_path / "outbox.db"))
     subscriber = Subscriber(broker.host, broker.port)
     ready = ReadyWaiter(tmp_path / "notify")
-    agent = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "run", "--config", str(config), "--duration", "20"],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **ready.env()},
-    )
+    agent = start_agent(config, 20, ready, ROOT)
     try:
         ready.wait()  # the port is open: pyserial drops what arrived before
         for frame in frames:  # faster than real time: tracking runs on the frames' own clock
