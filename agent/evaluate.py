@@ -110,7 +110,8 @@ def _tracking_scores(
         np.asfarray = lambda a, dtype=float: np.asarray(a, dtype=dtype)  # type: ignore[attr-defined]
     accumulator = motmetrics.MOTAccumulator(auto_id=True)
     by_time = {round(t, 3): tracks for t, tracks in ours}
-    for t_s, people in truth_frames:
+    for t_s, everyone in truth_frames:
+        people = [p for p in everyone if p[3] is not None]  # only those the camera sees (head in the image)
         tracks = by_time.get(round(t_s, 3))
         truth_ids = [p[0] for p in people]
         truth_xy = np.array([[p[1], p[2]] for p in people]).reshape(-1, 2)
