@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import threading
@@ -238,9 +237,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `footfall` console script; returns the exit code."""
-    # ONNX Runtime's telemetry writes a session file to $TMPDIR and a usage database to
-    # ~/.cache on import: not on a device that promises to write nothing but its outbox.
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )

@@ -76,6 +76,16 @@ class AgentConfig(Section):
     layout: LayoutConfig = LayoutConfig()
     logging: LoggingConfig = LoggingConfig()
 
+    def floor_extent_m(self, margin_m: float = 1.0) -> tuple[tuple[float, float], tuple[float, float]]:
+        """Lower-left and upper-right corners (metres) of the lines and zones, widened by `margin_m`.
+
+        Without lines or zones: the square of side 2 * `margin_m` around the origin.
+        """
+        points = [p for line in self.lines for p in (line.start, line.end)]
+        points += [p for zone in self.zones for p in zone.polygon] or [(0.0, 0.0)]
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        return (min(xs) - margin_m, min(ys) - margin_m), (max(xs) + margin_m, max(ys) + margin_m)
+
     @model_validator(mode="after")
     def _camera_needs_detector_and_calibration(self) -> AgentConfig:
         if self.source.type in ("file", "sim"):

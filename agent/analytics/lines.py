@@ -56,16 +56,25 @@ class LineCounter:
     def update(self, tracks: Tracks) -> list[LineCrossing]:
         """The crossings completed by this update of the tracks."""
         crossings = []
+        ids = tracks.ids.tolist()
         distances = self.line.signed_distance_m(tracks.positions_m)
-        for track_id, position, distance in zip(
-            tracks.ids.tolist(), tracks.positions_m, distances, strict=True
+        sides = np.where(np.abs(distances) >= max(self._hysteresis_m, 1e-12), np.sign(distances), 0).astype(
+            int
+        )
+        # One vectorised segment test for every track seen before, instead of one per track.
+        known = [i for i, track_id in enumerate(ids) if track_id in self._state]
+        crossed = np.zeros(len(ids), dtype=bool)
+        if known:
+            previous = np.array([self._state[ids[i]].position_m for i in known])
+            crossed[known] = segments_cross(previous, tracks.positions_m[known], self._start, self._end)
+        for track_id, position, side, crossed_now in zip(
+            ids, tracks.positions_m, sides.tolist(), crossed.tolist(), strict=True
         ):
-            side = int(np.sign(distance)) if abs(distance) >= self._hysteresis_m and distance != 0 else 0
             state = self._state.get(track_id)
             if state is None:
                 self._state[track_id] = _TrackOnLine(position.copy(), side, side, False, False)
                 continue
-            if bool(segments_cross(state.position_m, position, self._start, self._end)):
+            if crossed_now:
                 state.crossed_segment = state.ever_crossed = True
             state.position_m = position.copy()
             if side == 0:

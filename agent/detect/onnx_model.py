@@ -16,7 +16,7 @@ from typing import Literal
 
 # ONNX Runtime's telemetry writes a session file to $TMPDIR and a usage database to ~/.cache
 # as soon as it is imported; a device that promises to write nothing but its outbox turns it
-# off before the import (the CLI and the systemd unit set it too).
+# off before the import (the systemd unit sets it too). This is the only module importing it.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import cv2

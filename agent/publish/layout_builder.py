@@ -13,12 +13,7 @@ def floor_outline_m(config: AgentConfig, grid: FloorGrid | None) -> list[tuple[f
         x0, y0 = grid.origin_m
         x1, y1 = x0 + grid.n_cols * grid.cell_m, y0 + grid.n_rows * grid.cell_m
     else:
-        points = [p for line in config.lines for p in (line.start, line.end)]
-        points += [p for zone in config.zones for p in zone.polygon]
-        if not points:
-            points = [(0.0, 0.0)]
-        x0, y0 = min(p[0] for p in points) - 1.0, min(p[1] for p in points) - 1.0
-        x1, y1 = max(p[0] for p in points) + 1.0, max(p[1] for p in points) + 1.0
+        (x0, y0), (x1, y1) = config.floor_extent_m()
     return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
 
 

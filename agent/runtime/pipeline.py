@@ -217,9 +217,4 @@ def heatmap_grid(config: AgentConfig) -> FloorGrid | None:
             (heatmap.origin_m[0] + heatmap.size_m[0], heatmap.origin_m[1] + heatmap.size_m[1]),
             heatmap.cell_m,
         )
-    points = [p for line in config.lines for p in (line.start, line.end)]
-    points += [p for zone in config.zones for p in zone.polygon]
-    if not points:
-        return FloorGrid.covering((-5.0, -5.0), (5.0, 5.0), heatmap.cell_m)
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    return FloorGrid.covering((min(xs) - 1.0, min(ys) - 1.0), (max(xs) + 1.0, max(ys) + 1.0), heatmap.cell_m)
+    return FloorGrid.covering(*config.floor_extent_m(), heatmap.cell_m)
