@@ -168,23 +168,6 @@ def checkout_queue(
     return people
 
 
-def corridor_route(
-    rng: np.random.Generator, start_m: Point, goal_m: Point, cross_aisles_x: Sequence[float]
-) -> list[Point]:
-    """Waypoints from `start_m` to `goal_m` along horizontal aisles joined by vertical cross aisles.
-
-    Goes along the start's aisle (constant y) to the nearest usable cross
-    aisle, along it to the goal's aisle, then to the goal, with a little
-    sideways jitter so nobody walks on rails.
-    """
-    if abs(start_m[1] - goal_m[1]) < 0.3:
-        return [goal_m]
-    midpoint = (start_m[0] + goal_m[0]) / 2
-    cross = min(cross_aisles_x, key=lambda x: abs(x - midpoint) + float(rng.uniform(0, 1.5)))
-    cross += float(rng.normal(0, 0.15))
-    return [(cross, start_m[1]), (cross, goal_m[1]), goal_m]
-
-
 def wandering_shoppers(
     rng: np.random.Generator,
     arrivals_s: Sequence[float],
@@ -200,33 +183,92 @@ def wandering_shoppers(
     """Shoppers who enter (or, for the first `start_inside`, are already inside) and visit shelves.
 
     Each visits a Poisson(`stops_mean`) number of shelf spots in the aisles
-    at `aisles_y`, standing at each facing a shelf, then leaves by an entry.
+    at `aisles_y`, standing at each on the side of the shelf it faces, then
+    leaves by an entry. A spot is chosen clear of everyone already standing
+    there at that time (`PersonalSpace`), as shoppers wait for a gap rather
+    than stand inside one another.
     """
     people = []
+    space = PersonalSpace()
     for k, t0 in enumerate(arrivals_s):
-        if k < start_inside:
-            here: Point = (
-                float(rng.uniform(*x_range_m)),
-                float(rng.choice(aisles_y)) + float(rng.normal(0, 0.1)),
-            )
-        else:
-            here = entry_m[int(rng.integers(len(entry_m)))]
-        path = PathBuilder(t0, here)
         speed = walking_speed(rng, browsing=bool(rng.random() < 0.5))
+        if k < start_inside:
+            here, facing = space.shelf_spot(rng, x_range_m, aisles_y, t0, 5.0)
+            path = PathBuilder(t0, here)
+            path.stand(float(rng.uniform(0.0, 5.0)), facing_rad=facing)
+            space.claim(here, t0, path.t_s)
+        else:
+            path = PathBuilder(t0, entry_m[int(rng.integers(len(entry_m)))])
         trolley: Pushing = "trolley" if rng.random() < 0.12 else "none"
         for _ in range(max(1, int(rng.poisson(stops_mean)))):
-            aisle = float(rng.choice(aisles_y))
-            goal = (float(rng.uniform(*x_range_m)), aisle + float(rng.normal(0, 0.12)))
-            for waypoint in corridor_route(rng, path.here, goal, cross_aisles_x):
+            stay_s = dwell_s(rng, 6.0)
+            goal, facing = space.shelf_spot(rng, x_range_m, aisles_y, path.t_s, stay_s, path.here, speed)
+            for waypoint in lane_route(rng, path.here, goal, aisles_y, cross_aisles_x):
                 path.walk(waypoint, speed)
-            path.stand(dwell_s(rng, 6.0), facing_rad=float(rng.choice([np.pi / 2, -np.pi / 2])))
+            start_s = path.t_s
+            path.stand(stay_s, facing_rad=facing)
+            space.claim(goal, start_s, path.t_s)
         exit_m = entry_m[int(rng.integers(len(entry_m)))]
-        for waypoint in corridor_route(rng, path.here, (exit_m[0], aisles_y[0]), cross_aisles_x):
+        for waypoint in lane_route(rng, path.here, exit_m, aisles_y, cross_aisles_x):
             path.walk(waypoint, speed)
-        path.walk(exit_m, speed)
         role: Role = "child" if rng.random() < 0.06 else "shopper"
         people.append(path.build(rng, first_pid + k, role, pushing=trolley if role == "shopper" else "none"))
     return people
+
+
+class PersonalSpace:
+    """Where shoppers stand and when, so the next one picks a spot with room (metres, seconds).
+
+    Shoppers keep about `clearance_m` (0.6 m: shoulder width plus a little)
+    from anyone standing near the same time; after `tries` crowded draws the
+    last one is taken anyway, as in a real crush.
+    """
+
+    def __init__(self, clearance_m: float = 0.6, tries: int = 12) -> None:
+        self._clearance_m = clearance_m
+        self._tries = tries
+        self._spots: list[tuple[float, float, float, float]] = []  # x, y, from_s, to_s
+
+    def shelf_spot(
+        self,
+        rng: np.random.Generator,
+        x_range_m: tuple[float, float],
+        aisles_y: Sequence[float],
+        now_s: float,
+        stay_s: float,
+        here_m: Point | None = None,
+        speed_m_s: float = 1.0,
+    ) -> tuple[Point, float]:
+        """A free spot beside a shelf in one of `aisles_y` and the facing (radians) towards that shelf.
+
+        Free means nobody stands within the clearance from when this shopper
+        would get there from `here_m` (walking the aisles at `speed_m_s`;
+        at once if None) until `stay_s` later.
+        """
+        spot: Point = (0.0, 0.0)
+        facing = np.pi / 2
+        for _ in range(self._tries):
+            facing = float(rng.choice([np.pi / 2, -np.pi / 2]))
+            side = 1.0 if facing > 0 else -1.0
+            aisle = float(rng.choice(aisles_y))
+            spot = (float(rng.uniform(*x_range_m)), aisle + side * 0.45 + float(rng.normal(0, 0.05)))
+            walk_m = 0.0 if here_m is None else abs(spot[0] - here_m[0]) + abs(spot[1] - here_m[1])
+            arrive_s = now_s + walk_m / speed_m_s
+            if self._is_free(spot, arrive_s, arrive_s + stay_s):
+                break
+        return spot, facing
+
+    def claim(self, spot: Point, from_s: float, to_s: float) -> None:
+        """Someone stands at `spot` from `from_s` to `to_s`."""
+        self._spots.append((spot[0], spot[1], from_s, to_s))
+
+    def _is_free(self, spot: Point, from_s: float, to_s: float) -> bool:
+        margin_s = 3.0  # arrival times are estimates
+        for x, y, a, b in self._spots:
+            overlaps = a - margin_s < to_s and from_s < b + margin_s
+            if overlaps and np.hypot(x - spot[0], y - spot[1]) < self._clearance_m:
+                return False
+        return True
 
 
 def cleaner(rng: np.random.Generator, pid: int, t0_s: float, t1_s: float, lanes_y: Sequence[float]) -> Person:
@@ -242,3 +284,37 @@ def cleaner(rng: np.random.Generator, pid: int, t0_s: float, t1_s: float, lanes_
             path.stand(float(rng.uniform(1.0, 5.0)))
             east = not east
     return path.build(rng, pid, "cleaner", pushing="cart")
+
+
+def lane_route(
+    rng: np.random.Generator,
+    start_m: Point,
+    goal_m: Point,
+    aisles_y: Sequence[float],
+    cross_aisles_x: Sequence[float],
+    keep_right_m: float = 0.18,
+) -> list[Point]:
+    """Waypoints from `start_m` to `goal_m` along the aisles at `aisles_y`, joined by cross aisles.
+
+    A shopper steps from the shelf into the aisle, walks along it to a cross
+    aisle near the middle of the trip, along that to the goal's aisle, then to
+    the goal; on each it keeps `keep_right_m` to the right of the centre line
+    (with a little personal jitter), so people meeting in an aisle pass side
+    by side instead of through each other.
+    """
+    aisle_from = min(aisles_y, key=lambda y: abs(y - start_m[1]))
+    aisle_to = min(aisles_y, key=lambda y: abs(y - goal_m[1]))
+    jitter = float(rng.normal(0, 0.05))
+
+    def lane_y(aisle: float, towards_x: float, from_x: float) -> float:
+        return aisle - (keep_right_m if towards_x >= from_x else -keep_right_m) + jitter
+
+    if aisle_from == aisle_to:
+        y = lane_y(aisle_from, goal_m[0], start_m[0])
+        return [(start_m[0], y), (goal_m[0], y), goal_m]
+    midpoint = (start_m[0] + goal_m[0]) / 2
+    cross = min(cross_aisles_x, key=lambda x: abs(x - midpoint) + float(rng.uniform(0, 1.5)))
+    cross_x = cross + (keep_right_m if aisle_to > aisle_from else -keep_right_m) + jitter
+    y_out = lane_y(aisle_from, cross_x, start_m[0])
+    y_in = lane_y(aisle_to, goal_m[0], cross_x)
+    return [(start_m[0], y_out), (cross_x, y_out), (cross_x, y_in), (goal_m[0], y_in), goal_m]
