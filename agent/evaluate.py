@@ -2,8 +2,10 @@
 
 For every `NAME.truth.json` beside a `NAME.mp4` in a clip folder, the
 installer config `config/scenarios/NAME.toml` is used with its source
-replaced by the clip (read as fast as possible). Printed per clip: count
-error per line and direction, MOTA and IDF1 (with the `bench` extra's
+replaced by the clip (read as fast as possible). `EvaluationStages` may
+swap its detector (e.g. the shipped ONNX model), tracker and detection
+point height, to evaluate other stages on the same clips. Printed per clip:
+count error per line and direction, MOTA and IDF1 (with the `bench` extra's
 motmetrics), median dwell error per zone, and the heatmap's correlation
 with the truth's person-seconds per cell.
 """
@@ -14,7 +16,7 @@ import argparse
 import json
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +25,79 @@ import numpy as np
 from agent.analytics.heatmap import HeatmapAccumulator
 from agent.analytics.zones import ZoneWatcher
 from agent.config import AgentConfig, load_config
+from agent.detect.config import DetectorConfig, OnnxDetectorConfig
+from agent.geometry.config import FileCalibrationConfig
 from agent.geometry.grid import FloorGrid
+from agent.geometry.regions import points_in_polygon
 from agent.runtime.counting import build_counting
 from agent.sources.config import FileSourceConfig
+from agent.track.config import KalmanTrackerConfig, NearestTrackerConfig, TrackerConfig
 
 # A track and a true person further apart than this are not the same person (m).
 _MATCH_DISTANCE_M = 0.5
+
+
+# The shipped model points at the top of the head (models/README.md).
+HEAD_TOP_HEIGHT_M = 1.6
+# Two heads seen from above are at least about a shoulder width apart (m): closer peaks are one person.
+HEAD_MIN_SEPARATION_M = 0.45
+
+
+@dataclass(frozen=True)
+class EvaluationStages:
+    """Stages that replace the scenario config's own for an evaluation; None keeps the config's.
+
+    `point_height_m` is the height (m) of the detected point, for a
+    calibration file: 0 for feet, about 1.6 for a head top.
+    """
+
+    detector: DetectorConfig | None = None
+    tracker: TrackerConfig | None = None
+    point_height_m: float | None = None
+
+    @classmethod
+    def onnx(cls, model: Path, tracker: str = "kalman", score_threshold: float = 0.4) -> EvaluationStages:
+        """The ONNX detector with `model` (a head-top point, 1.6 m) and the named tracker's defaults.
+
+        Raises:
+            ValueError: `tracker` is not "kalman" or "nearest", or `score_threshold` is out of (0, 1].
+        """
+        return cls(
+            OnnxDetectorConfig(type="onnx", model=model, score_threshold=score_threshold),
+            tracker_config(tracker, overhead=True),
+            HEAD_TOP_HEIGHT_M,
+        )
+
+    def apply(self, config: AgentConfig, clip: Path) -> AgentConfig:
+        """`config` reading `clip` as fast as possible, with these stages in place of its own."""
+        update: dict[str, Any] = {
+            "source": FileSourceConfig(type="file", path=clip, realtime=False, loop=False)
+        }
+        if self.detector is not None:
+            update["detector"] = self.detector
+        if self.tracker is not None:
+            update["tracker"] = self.tracker
+        if self.point_height_m is not None and isinstance(config.calibration, FileCalibrationConfig):
+            update["calibration"] = config.calibration.model_copy(
+                update={"point_height_m": self.point_height_m}
+            )
+        return config.model_copy(update=update)
+
+
+def tracker_config(name: str, overhead: bool = False) -> TrackerConfig:
+    """The defaults of the tracker called `name` ("kalman" or "nearest").
+
+    `overhead`: for a head detector under a ceiling camera, the Kalman
+    tracker's `min_separation_m` is `HEAD_MIN_SEPARATION_M`.
+
+    Raises:
+        ValueError: another name.
+    """
+    if name == "kalman":
+        return KalmanTrackerConfig(type="kalman", min_separation_m=HEAD_MIN_SEPARATION_M if overhead else 0.0)
+    if name == "nearest":
+        return NearestTrackerConfig(type="nearest")
+    raise ValueError(f"tracker is {name!r}, should be 'kalman' or 'nearest'")
 
 
 @dataclass
@@ -45,8 +114,12 @@ class ClipResult:
     heatmap_r: float | None = None
 
 
-def evaluate_clip(truth_path: Path, config_dir: Path) -> ClipResult:
+def evaluate_clip(
+    truth_path: Path, config_dir: Path, stages: EvaluationStages | None = None, name: str | None = None
+) -> ClipResult:
     """Run one clip through the counting stages and compare with its truth.
+
+    `name` labels the result (default: the clip's file name).
 
     Raises:
         ConfigError: the scenario's config is missing or invalid.
@@ -54,7 +127,7 @@ def evaluate_clip(truth_path: Path, config_dir: Path) -> ClipResult:
     """
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     clip = truth_path.with_name(truth_path.name.replace(".truth.json", ".mp4"))
-    config = _clip_config(load_config(config_dir / f"{truth['scenario']}.toml"), clip)
+    config = (stages or EvaluationStages()).apply(load_config(config_dir / f"{truth['scenario']}.toml"), clip)
     grid = FloorGrid(
         tuple(truth["heatmap_grid"]["origin_m"]),
         truth["heatmap_grid"]["cell_m"],
@@ -80,7 +153,7 @@ def evaluate_clip(truth_path: Path, config_dir: Path) -> ClipResult:
             frames.append((step.t_s, step.tracks))
     finally:
         counting.close()
-    result = ClipResult(truth_path.name.replace(".truth.json", ""))
+    result = ClipResult(name or truth_path.name.replace(".truth.json", ""))
     for line in truth["lines"]:
         for direction in ("in", "out"):
             expected = sum(
@@ -88,14 +161,10 @@ def evaluate_clip(truth_path: Path, config_dir: Path) -> ClipResult:
             )
             result.counts[(line["name"], direction)] = (expected, ours.get((line["name"], direction), 0))
     result.mota, result.idf1 = _tracking_scores(truth["frames"], frames)
-    result.dwell_error = _dwell_errors(truth["zone_visits"], dwell)
-    result.heatmap_r = _heatmap_correlation(truth["heatmap"]["cells"], heatmap, grid)
+    seen = visible_frames(truth["frames"])
+    result.dwell_error = _dwell_errors(visible_zone_visits(seen, truth["zones"], truth["fps"]), dwell)
+    result.heatmap_r = _heatmap_correlation(visible_heatmap_cells(seen, grid, truth["fps"]), heatmap, grid)
     return result
-
-
-def _clip_config(config: AgentConfig, clip: Path) -> AgentConfig:
-    source = FileSourceConfig(type="file", path=clip, realtime=False, loop=False)
-    return config.model_copy(update={"source": source})
 
 
 def _tracking_scores(
@@ -121,6 +190,75 @@ def _tracking_scores(
         accumulator.update(truth_ids, track_ids, distances)
     summary = motmetrics.metrics.create().compute(accumulator, metrics=["mota", "idf1"])
     return float(summary["mota"].iloc[0]), float(summary["idf1"].iloc[0])
+
+
+def visible_frames(truth_frames: list[Any]) -> list[tuple[float, dict[int, tuple[float, float]]]]:
+    """Per truth frame: time (s) and {pid: floor (x, y) m} of the people whose head is in the image.
+
+    Dwell and heatmap are scored against what the camera can see, as tracking
+    is: a zone or a heatmap cell partly outside the image holds truth no
+    camera could have measured.
+    """
+    return [
+        (t_s, {p[0]: (p[1], p[2]) for p in everyone if p[3] is not None}) for t_s, everyone in truth_frames
+    ]
+
+
+def visible_zone_visits(
+    seen: list[tuple[float, dict[int, tuple[float, float]]]],
+    zones: list[dict[str, Any]],
+    fps: float,
+    max_gap_s: float = 1.0,
+) -> list[dict[str, Any]]:
+    """Zone visits of the truth as the camera sees them, in the truth file's shape.
+
+    A visit is a run of frames in which the person is seen inside the zone;
+    gaps up to `max_gap_s` (s) are bridged, as a short occlusion does not end
+    a visit. `exit_s` is None for a visit still going on at the last frame.
+    """
+    visits: list[dict[str, Any]] = []
+    last_t_s = seen[-1][0] if seen else 0.0
+    for zone in zones:
+        polygon = np.asarray(zone["polygon"], dtype=float)
+        runs: dict[int, list[float]] = {}  # pid -> [enter_s, last seen inside]
+        for t_s, people in seen:
+            if not people:
+                continue
+            pids = list(people)
+            inside = points_in_polygon(np.array([people[pid] for pid in pids]), polygon)
+            for pid, is_inside in zip(pids, inside.tolist(), strict=True):
+                if not is_inside:
+                    continue
+                run = runs.get(pid)
+                if run is not None and t_s - run[1] > max_gap_s + 0.5 / fps:
+                    visits.append(
+                        {"zone": zone["name"], "pid": pid, "enter_s": run[0], "exit_s": run[1] + 1 / fps}
+                    )
+                    run = None
+                if run is None:
+                    runs[pid] = [t_s, t_s]
+                else:
+                    run[1] = t_s
+        for pid, (enter_s, inside_s) in runs.items():
+            ongoing = last_t_s - inside_s <= max_gap_s
+            exit_s = None if ongoing else inside_s + 1 / fps
+            visits.append({"zone": zone["name"], "pid": pid, "enter_s": enter_s, "exit_s": exit_s})
+    return visits
+
+
+def visible_heatmap_cells(
+    seen: list[tuple[float, dict[int, tuple[float, float]]]], grid: FloorGrid, fps: float
+) -> list[dict[str, Any]]:
+    """Person-seconds per heatmap cell of the people the camera sees, in the truth file's shape."""
+    person_s = np.zeros(grid.n_cells)
+    for _, people in seen:
+        if people:
+            cells = grid.cell_index(np.array(list(people.values())))
+            np.add.at(person_s, cells[cells >= 0], 1.0 / fps)
+    return [
+        {"ix": int(i % grid.n_cols), "iy": int(i // grid.n_cols), "person_s": float(person_s[i])}
+        for i in np.flatnonzero(person_s)
+    ]
 
 
 def _dwell_errors(truth_visits: list[dict[str, Any]], ours: dict[str, list[float]]) -> dict[str, float]:
@@ -207,7 +345,38 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:  # type
         metavar="NAME",
         help="evaluate only this clip (may be repeated)",
     )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        metavar="ONNX",
+        help="use the ONNX detector with this model (a head-top point, 1.6 m) instead of the config's "
+        "detector, e.g. models/footfall_head_int8.onnx",
+    )
+    parser.add_argument(
+        "--tracker",
+        choices=("kalman", "nearest"),
+        default=None,
+        help="use this tracker with its defaults instead of the config's (default with --model: kalman)",
+    )
+    parser.add_argument(
+        "--point-height-m",
+        type=float,
+        default=None,
+        metavar="M",
+        help="height of the detected point above the floor (default: the config's, 1.6 with --model)",
+    )
     parser.set_defaults(func=_cmd_evaluate)
+
+
+def stages_from_args(args: argparse.Namespace) -> EvaluationStages:
+    """The stages `--model`, `--tracker` and `--point-height-m` ask for."""
+    stages = EvaluationStages.onnx(args.model, args.tracker or "kalman") if args.model else EvaluationStages()
+    if args.tracker is not None:
+        stages = replace(stages, tracker=tracker_config(args.tracker, overhead=args.model is not None))
+    if args.point_height_m is not None:
+        stages = replace(stages, point_height_m=args.point_height_m)
+    return stages
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -218,9 +387,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if not truths:
         print(f"footfall evaluate: no NAME.mp4 with NAME.truth.json in {args.clip_dir}", file=sys.stderr)
         return 2
+    if args.model is not None and not args.model.is_file():
+        print(f"footfall evaluate: --model {args.model}: no such file", file=sys.stderr)
+        return 2
+    stages = stages_from_args(args)
     results = []
     for index, truth in enumerate(truths, 1):
         print(f"[{index}/{len(truths)}] {truth.name}", file=sys.stderr, flush=True)
-        results.append(evaluate_clip(truth, args.config_dir))
+        results.append(evaluate_clip(truth, args.config_dir, stages))
     print(format_table(results))
     return 0

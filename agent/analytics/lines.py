@@ -27,7 +27,7 @@ from agent.types import LineCrossing, Tracks
 
 @dataclass
 class _TrackOnLine:
-    position_m: np.ndarray
+    position_m: list[float]  # x, y (m) at the last update
     first_side: int  # first firm side: +1 in, -1 out, 0 none yet
     firm_side: int  # latest firm side
     crossed_segment: bool  # crossed the segment since the last firm position
@@ -57,6 +57,7 @@ class LineCounter:
         """The crossings completed by this update of the tracks."""
         crossings = []
         ids = tracks.ids.tolist()
+        positions_m = tracks.positions_m.tolist()  # plain floats: no NumPy row per track in the loop
         distances = self.line.signed_distance_m(tracks.positions_m)
         sides = np.where(np.abs(distances) >= max(self._hysteresis_m, 1e-12), np.sign(distances), 0).astype(
             int
@@ -68,15 +69,15 @@ class LineCounter:
             previous = np.array([self._state[ids[i]].position_m for i in known])
             crossed[known] = segments_cross(previous, tracks.positions_m[known], self._start, self._end)
         for track_id, position, side, crossed_now in zip(
-            ids, tracks.positions_m, sides.tolist(), crossed.tolist(), strict=True
+            ids, positions_m, sides.tolist(), crossed.tolist(), strict=True
         ):
             state = self._state.get(track_id)
             if state is None:
-                self._state[track_id] = _TrackOnLine(position.copy(), side, side, False, False)
+                self._state[track_id] = _TrackOnLine(position, side, side, False, False)
                 continue
             if crossed_now:
                 state.crossed_segment = state.ever_crossed = True
-            state.position_m = position.copy()
+            state.position_m = position
             if side == 0:
                 continue
             if state.first_side == 0:

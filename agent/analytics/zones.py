@@ -8,6 +8,10 @@ Its dwell time runs from the first to the last moment inside. Occupancy is
 the number of visits in progress. A transition A -> B is recorded when a
 track's visit to B starts and its previous visit was to A (walking routes, in
 aggregate only). Per-track state dies with the track.
+
+Every track is tested against every zone in one array pass per update, and
+only a track inside a zone, or one that has just left it, costs Python work
+there; occupancy is kept as a running count of visits in progress.
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from agent.analytics.config import ZoneConfig
 from agent.geometry.regions import FloorPolygon
 from agent.types import Tracks
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,38 @@ class _TrackZones:
     last_zone: str | None = None  # the zone whose visit started last, for transitions
 
 
+class ZoneOutlines:
+    """The edges of every zone in one set of arrays: all tracks against all zones in one test.
+
+    The rule is `agent.geometry.regions.points_in_polygon`'s even-odd test,
+    with the same arithmetic edge by edge, so each zone gets the same answer;
+    one pass over all edges instead of one per zone saves NumPy calls per update.
+    """
+
+    def __init__(self, polygons: list[FloorPolygon]) -> None:
+        ends = [p.vertices_m for p in polygons]
+        starts = [np.roll(p.vertices_m, 1, axis=0) for p in polygons]  # edge i runs from vertex i-1 to i
+        start_m = np.concatenate(starts or [np.zeros((0, 2))])
+        end_m = np.concatenate(ends or [np.zeros((0, 2))])
+        self._x0, self._y0 = start_m[:, :1], start_m[:, 1:]  # (E, 1): broadcast against the points
+        self._y1 = end_m[:, 1:]
+        self._dx, self._dy = end_m[:, :1] - self._x0, self._y1 - self._y0
+        self._first_edge = np.cumsum([0] + [len(v) for v in ends[:-1]])
+        self._zones = len(polygons)
+
+    def contains(self, points_m: FloatArray) -> BoolArray:
+        """(Z, N): whether each floor point (N, 2), in metres, is inside each zone, in zone order."""
+        if not self._zones or not len(points_m):
+            return np.zeros((self._zones, len(points_m)), dtype=bool)
+        x, y = points_m[:, 0], points_m[:, 1]
+        straddles = (self._y0 > y) != (self._y1 > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x_cross = self._x0 + (y - self._y0) * self._dx / self._dy
+        crossings = straddles & (x < x_cross)
+        inside: BoolArray = np.logical_xor.reduceat(crossings, self._first_edge, axis=0)
+        return inside
+
+
 class ZoneWatcher:
     """Follows tracks through the configured zones.
 
@@ -75,52 +115,63 @@ class ZoneWatcher:
     """
 
     def __init__(self, zones: list[ZoneConfig]) -> None:
-        self._zones = [
-            (FloorPolygon(z.name, np.array(z.polygon, dtype=float)), z.enter_s, z.exit_s) for z in zones
-        ]
+        polygons = [FloorPolygon(z.name, np.array(z.polygon, dtype=float)) for z in zones]
+        self._zones = [(z.name, z.enter_s, z.exit_s) for z in zones]
+        self._outlines = ZoneOutlines(polygons)
         self._tracks: dict[int, _TrackZones] = {}
+        # Per zone: the tracks with a presence there, and how many of those are visiting (occupancy).
+        self._present: dict[str, set[int]] = {z.name: set() for z in zones}
+        self._visiting: dict[str, int] = dict.fromkeys(self._present, 0)
 
     def update(self, tracks: Tracks) -> ZoneUpdate:
         """Advance with this update of the tracks."""
         t_s = tracks.t_s
         visits: list[ZoneVisit] = []
         transitions: list[ZoneTransition] = []
-        for polygon, enter_s, exit_s in self._zones:
-            inside = polygon.contains(tracks.positions_m) if len(tracks) else np.zeros(0, bool)
-            for track_id, is_inside in zip(tracks.ids.tolist(), inside.tolist(), strict=True):
-                state = self._tracks.setdefault(track_id, _TrackZones())
-                presence = state.presence.get(polygon.name)
-                if is_inside:
+        ids = tracks.ids.tolist()
+        for track_id in ids if self._zones else ():
+            if track_id not in self._tracks:
+                self._tracks[track_id] = _TrackZones()
+        inside = self._outlines.contains(tracks.positions_m)
+        row_of = {track_id: row for row, track_id in enumerate(ids)}
+        for zone_inside, (zone, enter_s, exit_s) in zip(inside.tolist(), self._zones, strict=True):
+            # Only tracks inside the zone, or outside with a presence there, have anything to do.
+            present = self._present[zone]
+            rows = [row for row, is_inside in enumerate(zone_inside) if is_inside]
+            rows += [row_of[i] for i in present if i in row_of and not zone_inside[row_of[i]]]
+            for row in sorted(rows):
+                track_id = ids[row]
+                state = self._tracks[track_id]
+                presence = state.presence.get(zone)
+                if zone_inside[row]:
                     if presence is None:
-                        presence = state.presence[polygon.name] = _Presence(t_s, t_s)
+                        presence = state.presence[zone] = _Presence(t_s, t_s)
+                        present.add(track_id)
                     elif not presence.visiting and t_s - presence.last_inside_s > exit_s:
                         presence.first_inside_s = t_s  # a new run after a real absence
                     presence.last_inside_s = t_s
                     if not presence.visiting and t_s - presence.first_inside_s >= enter_s:
                         presence.visiting = True
-                        if state.last_zone is not None and state.last_zone != polygon.name:
-                            transitions.append(ZoneTransition(state.last_zone, polygon.name, t_s, track_id))
-                        state.last_zone = polygon.name
+                        self._visiting[zone] += 1
+                        if state.last_zone is not None and state.last_zone != zone:
+                            transitions.append(ZoneTransition(state.last_zone, zone, t_s, track_id))
+                        state.last_zone = zone
                 elif presence is not None and t_s - presence.last_inside_s >= exit_s:
-                    del state.presence[polygon.name]
-                    if presence.visiting:
-                        visits.append(_finish(polygon.name, presence, track_id))
+                    self._forget(zone, track_id, state.presence.pop(zone), visits)
         for track_id in tracks.ended_ids:
             ended = self._tracks.pop(track_id, None)
             if ended is None:
                 continue
             for zone, presence in ended.presence.items():
-                if presence.visiting:
-                    visits.append(_finish(zone, presence, track_id))
-        occupancy = {
-            polygon.name: sum(
-                1
-                for state in self._tracks.values()
-                if (p := state.presence.get(polygon.name)) is not None and p.visiting
-            )
-            for polygon, _, _ in self._zones
-        }
-        return ZoneUpdate(t_s, occupancy, tuple(visits), tuple(transitions))
+                self._forget(zone, track_id, presence, visits)
+        return ZoneUpdate(t_s, dict(self._visiting), tuple(visits), tuple(transitions))
+
+    def _forget(self, zone: str, track_id: int, presence: _Presence, visits: list[ZoneVisit]) -> None:
+        """A track's presence in `zone` is over: a visit, if it had started, is finished into `visits`."""
+        self._present[zone].discard(track_id)
+        if presence.visiting:
+            self._visiting[zone] -= 1
+            visits.append(_finish(zone, presence, track_id))
 
     def __len__(self) -> int:
         """Tracks with zone state (bounded by the tracks alive)."""

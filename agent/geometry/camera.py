@@ -79,6 +79,15 @@ class CameraModel:
         pose = Pose.looking_down((x_m, y_m, mounting_height_m), tilt_deg=0.0, heading_deg=heading_deg)
         return cls(lens, pose)
 
+    def resized(self, width_px: int, height_px: int) -> CameraModel:
+        """The same camera with its image scaled to ``width_px`` x ``height_px`` (see `Lens.resized`).
+
+        Raises:
+            ValueError: the size is not positive or changes the aspect ratio.
+        """
+        lens = self.lens.resized(width_px, height_px)
+        return self if lens is self.lens else CameraModel(lens, self.pose)
+
     # --- the lens and pose fields, flattened for callers -------------------
     @property
     def width_px(self) -> int:

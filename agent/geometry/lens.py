@@ -34,6 +34,8 @@ DISTORTION_LENGTH: dict[str, int] = {"pinhole": 5, "fisheye": 4}
 _UNDISTORT_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12)
 _FISHEYE_NEWTON_STEPS = 30
 _MAX_INVERSION_ERROR_PX = 0.01
+# A resized image whose width and height scale by factors this far apart is a crop, not a resize.
+_MAX_ASPECT_CHANGE = 0.01
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,41 @@ class Lens:
         if distortion is None:
             distortion = (0.0,) * DISTORTION_LENGTH.get(kind, 5)
         return cls(width_px, height_px, focal, focal, width_px / 2.0, height_px / 2.0, kind, distortion)
+
+    def resized(self, width_px: int, height_px: int) -> Lens:
+        """The same lens seen through an image scaled to ``width_px`` x ``height_px``.
+
+        A camera streaming at another resolution than the one it was
+        calibrated at (a 1280 x 960 calibration, a 640 x 480 stream) sees the
+        same rays: focal lengths and principal point scale with the image,
+        distortion (in normalised coordinates) does not. A different aspect
+        ratio means a crop or another sensor mode, which no scaling can
+        recover: that is refused.
+
+        Raises:
+            ValueError: a size is not a positive integer, or the aspect ratio
+                differs from the calibrated one by more than 1 %.
+        """
+        if (width_px, height_px) == (self.width_px, self.height_px):
+            return self
+        scale_x = width_px / self.width_px if width_px > 0 else 0.0
+        scale_y = height_px / self.height_px if height_px > 0 else 0.0
+        if not (scale_x > 0 and scale_y > 0 and abs(scale_x / scale_y - 1.0) <= _MAX_ASPECT_CHANGE):
+            raise ValueError(
+                f"image is {width_px}x{height_px} px but the lens was calibrated at "
+                f"{self.width_px}x{self.height_px} px: only a scaled image of the same aspect ratio can "
+                "reuse the calibration; calibrate at this resolution"
+            )
+        return Lens(
+            width_px,
+            height_px,
+            self.fx * scale_x,
+            self.fy * scale_y,
+            self.cx * scale_x,
+            self.cy * scale_y,
+            self.kind,
+            self.distortion,
+        )
 
     @property
     def camera_matrix(self) -> FloatArray:

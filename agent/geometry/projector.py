@@ -10,6 +10,7 @@ import numpy as np
 from agent.geometry.calibration_file import load_calibration
 from agent.geometry.camera import CameraModel
 from agent.geometry.config import CalibrationConfig
+from agent.geometry.errors import CalibrationError
 from agent.geometry.scale import ScaleProjector
 from agent.types import Detections, FloorPoints
 
@@ -33,12 +34,44 @@ class CameraProjector:
     outside a fisheye's circle) are dropped and counted in `dropped`.
     """
 
-    def __init__(self, camera: CameraModel, point_height_m: float) -> None:
+    def __init__(self, camera: CameraModel, point_height_m: float, *, calibration_name: str = "") -> None:
         if not 0 <= point_height_m < 3.0:
             raise ValueError(f"point_height_m is {point_height_m}, should be in [0, 3) m")
         self._camera = camera
         self._height_m = point_height_m
+        self._calibration_name = calibration_name or "calibration"
         self.dropped = 0
+
+    def for_image(self, width_px: int, height_px: int) -> CameraProjector:
+        """This projector for frames of `width_px` x `height_px` pixels (itself if the size is the calibrated one).
+
+        Pixels only mean a direction at the size the lens was calibrated at:
+        a 480 x 360 frame read with a 640 x 480 calibration puts everyone
+        0.5 m or more from where they stand. A scaled image of the same aspect
+        ratio gets the scaled calibration (logged once, as it is worth
+        knowing); any other size is refused.
+
+        Raises:
+            CalibrationError: the frames' aspect ratio differs from the calibration's
+                (names the calibration and both sizes).
+        """
+        try:
+            camera = self._camera.resized(width_px, height_px)
+        except ValueError as error:
+            raise CalibrationError(f"{self._calibration_name}: {error}") from None
+        if camera is self._camera:
+            return self
+        log.warning(
+            "%s: calibrated at %dx%d px, frames are %dx%d px: calibration scaled to the frames",
+            self._calibration_name,
+            self._camera.width_px,
+            self._camera.height_px,
+            width_px,
+            height_px,
+        )
+        projector = CameraProjector(camera, self._height_m, calibration_name=self._calibration_name)
+        projector.dropped = self.dropped
+        return projector
 
     @property
     def camera(self) -> CameraModel:
@@ -65,4 +98,6 @@ def build_projector(config: CalibrationConfig) -> FloorProjector:
     """
     if config.type == "scale":
         return ScaleProjector(config.metres_per_pixel, config.origin_px)
-    return CameraProjector(load_calibration(config.path), config.point_height_m)
+    return CameraProjector(
+        load_calibration(config.path), config.point_height_m, calibration_name=str(config.path)
+    )

@@ -29,6 +29,7 @@ def build_tracker(config: TrackerConfig) -> Tracker:
             low_score=config.low_score,
             accel_m_s2=config.accel_m_s2,
             measurement_m=config.measurement_m,
+            min_separation_m=config.min_separation_m,
         )
     return NearestTracker(config.max_distance_m, config.min_hits, config.max_age_s)
 

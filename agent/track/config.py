@@ -31,6 +31,12 @@ class KalmanTrackerConfig(Section):
     low_score: float = Field(default=0.1, ge=0, le=1, description="Weaker detections are ignored.")
     accel_m_s2: float = Field(default=2.0, gt=0, description="How hard people may change speed (std dev).")
     measurement_m: float = Field(default=0.08, gt=0, description="Detection position noise (std dev).")
+    min_separation_m: float = Field(
+        default=0.0,
+        ge=0,
+        description="Overhead cameras: a spare detection this close to a tracked person is that person "
+        "(about 0.45 for heads); 0 = off, for side views.",
+    )
 
     @model_validator(mode="after")
     def _scores_ordered(self) -> KalmanTrackerConfig:

@@ -7,7 +7,8 @@ import pytest
 
 from agent.analytics.lines import LineCounter
 from agent.geometry.shapes import FloorLine
-from agent.types import Tracks
+from agent.track.kalman import KalmanTracker
+from agent.types import FloorPoints, Tracks
 
 LINE = FloorLine("door", (0.0, 0.0), (4.0, 0.0), "left")  # "in" is y > 0
 
@@ -126,3 +127,44 @@ def test_late_mode_counts_net_direction_at_track_end(paths, expected) -> None:
 def test_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="mode is 'sometimes'"):
         LineCounter(LINE, 0.2, mode="sometimes")
+
+
+def test_identity_switches_at_the_line_never_count_one_person_many_times() -> None:
+    """OpenDataCam #204: one object counted 15 times as its id kept changing on the line."""
+    paths = {1: straight(2.0, -1.0, -0.05, 10)}
+    for k in range(15):  # the person hovers on the line; every few frames the tracker gives a new id
+        paths[2 + k] = [(2.0, 0.15 * (-1) ** (k + i)) for i in range(k * 4 + 10, k * 4 + 14)]
+    paths[20] = straight(2.0, 0.05, 1.0, 10)
+    assert len(run(paths)) <= 1
+    assert len(run(paths, mode="late")) <= 1
+
+
+@pytest.mark.parametrize("mode", ["immediate", "late"])
+def test_a_line_at_the_image_edge_counts_a_person_seen_just_beyond_it(mode: str) -> None:
+    """supervision #1838: a line near the image edge never counted, as the box never got past it.
+
+    Here a track counts once it is `hysteresis_m` beyond the segment, however soon it is lost after.
+    """
+    assert run({1: straight(2.0, -1.0, 0.25, 13)}, mode=mode) == ["in"]
+
+
+def test_unconfirmed_tracks_do_not_inflate_counts() -> None:
+    """supervision #2578: 7 people counted as 97 as every flicker of a detection was counted.
+
+    Seven people walk through; around the line, detections flicker in and out for a frame or two.
+    Only confirmed tracks reach the counter.
+    """
+    rng = np.random.default_rng(7)
+    tracker = KalmanTracker(min_hits=3)
+    counter = LineCounter(LINE, 0.2)
+    counted = []
+    for i in range(200):
+        t_s = i / 10
+        people = [
+            (0.5 * k + 0.3, -2.0 + 1.2 * (t_s - 2.0 * k)) for k in range(7) if 0 <= t_s - 2.0 * k <= 3.4
+        ]
+        flicker = rng.uniform([0.0, -0.6], [4.0, 0.6], size=(rng.poisson(0.5), 2))  # one frame each
+        xy = np.array(people + flicker.tolist()).reshape(-1, 2)
+        tracks = tracker.update(FloorPoints(t_s, xy, np.full(len(xy), 0.8)))
+        counted += [c.direction for c in counter.update(tracks)]
+    assert counted == ["in"] * 7

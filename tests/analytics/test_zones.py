@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from agent.analytics.config import ZoneConfig
-from agent.analytics.zones import ZoneWatcher
+from agent.analytics.zones import ZoneOutlines, ZoneWatcher
+from agent.geometry.regions import FloorPolygon, points_in_polygon
 from agent.types import Tracks
 
 SHELF = ZoneConfig(name="shelf", polygon=[(0, 0), (2, 0), (2, 2), (0, 2)], enter_s=0.5, exit_s=2.0)
@@ -69,3 +70,19 @@ def test_transitions_and_ended_track_finishes_visit() -> None:
     assert [(t.from_zone, t.to_zone) for t in transitions] == [("shelf", "till")]
     assert sorted(v.zone for v in visits) == ["shelf", "till"]
     assert len(watcher) == 0, "state dies with the track"
+
+
+def test_all_zones_at_once_agree_with_the_point_in_polygon_test_of_each() -> None:
+    """One even-odd pass over every zone's edges answers as `points_in_polygon` does zone by zone."""
+    zones = [
+        FloorPolygon("square", np.array([(0, 0), (2, 0), (2, 2), (0, 2)], dtype=float)),
+        FloorPolygon("l_shape", np.array([(1, 1), (5, 1), (5, 2), (2, 2), (2, 5), (1, 5)], dtype=float)),
+        # Self-crossing: even-odd, as an SVG "evenodd" fill.
+        FloorPolygon("bow_tie", np.array([(-3, -3), (0, 0), (-3, 0), (-1, -3)], dtype=float)),
+    ]
+    rng = np.random.default_rng(3)
+    points_m = np.r_[rng.uniform(-4.0, 6.0, (2000, 2)), [(1.0, 1.0), (2.0, 3.0), (np.nan, 1.0)]]
+    inside = ZoneOutlines(zones).contains(points_m)
+    for zone, zone_inside in zip(zones, inside, strict=True):
+        assert zone_inside.tolist() == points_in_polygon(points_m, zone.vertices_m).tolist(), zone.name
+    assert ZoneOutlines(zones).contains(np.zeros((0, 2))).shape == (3, 0)

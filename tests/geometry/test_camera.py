@@ -141,3 +141,23 @@ def test_in_image():
         np.array([[0.0, 0.0], [639.9, 479.9], [640.0, 10.0], [-0.1, 5.0], [np.nan, 1.0]])
     )
     assert inside.tolist() == [True, True, False, False, False]
+
+
+@pytest.mark.parametrize("lens", [WIDE_PINHOLE, FISHEYE], ids=["pinhole", "fisheye"])
+def test_a_scaled_image_sees_the_same_floor_through_the_resized_calibration(lens) -> None:
+    camera = CameraModel(lens, Pose.looking_down((0.0, 0.0, 3.5), tilt_deg=10.0))
+    small = camera.resized(lens.width_px * 3 // 8, lens.height_px * 3 // 8)  # 1280x960 -> 480x360
+    pixels = whole_image(lens, 64.0)
+    expected = camera.pixels_to_floor(pixels, 1.6)
+    measured = small.pixels_to_floor(pixels * 3 / 8, 1.6)
+    finite = np.isfinite(expected).all(axis=1)
+    assert finite.sum() > 100
+    assert np.allclose(measured[finite], expected[finite], atol=1e-6)
+    assert camera.resized(lens.width_px, lens.height_px) is camera
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (0, 960)])
+def test_a_resize_that_changes_the_aspect_ratio_is_refused(size) -> None:
+    camera = CameraModel(WIDE_PINHOLE, Pose.looking_down((0.0, 0.0, 3.5)))
+    with pytest.raises(ValueError, match=r"calibrated at 1280x960 px"):
+        camera.resized(*size)

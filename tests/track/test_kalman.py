@@ -7,6 +7,7 @@ import pytest
 
 from agent.track.kalman import KalmanTracker
 from agent.types import FloorPoints
+from tests.track.reference_kalman import ReferenceKalmanTracker
 
 
 def points(t: float, xy: list[tuple[float, float]], scores: list[float] | None = None) -> FloorPoints:
@@ -81,6 +82,7 @@ def test_track_state_is_bounded_with_many_people_coming_and_going() -> None:
         ({"min_hits": 0}, "min_hits is 0"),
         ({"low_score": 0.6, "high_score": 0.5}, "low_score 0.6 and high_score 0.5"),
         ({"measurement_m": -1}, "measurement_m is -1"),
+        ({"min_separation_m": -0.1}, "min_separation_m is -0.1"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message: str) -> None:
@@ -104,3 +106,83 @@ def test_dropped_detection_does_not_hand_the_track_to_a_newcomer_nearby() -> Non
     walker_id, newcomer_id = sorted(offsets_m)
     assert max(offsets_m[walker_id]) < 0.05, "the walker's track never moved towards the newcomer"
     assert min(offsets_m[newcomer_id]) > 0.35, "the newcomer has a track of their own"
+
+
+def test_a_track_missed_at_the_last_detection_is_not_shown_while_coasting_and_still_ends() -> None:
+    tracker = KalmanTracker(min_hits=2, max_age_s=0.5)
+    for i in range(6):
+        tracker.update(points(i * 0.1, [(0.1 * i, 0.0)]))
+    tracks = tracker.update(points(0.6, []))  # the person left the image: detection finds nobody
+    assert len(tracks) == 0
+    for i in range(7, 12):  # then nothing moves: the motion gate closes
+        tracks = tracker.update(points(i * 0.1, []), detected=False)
+        assert len(tracks) == 0, "a track nobody saw at the last detection is not a person standing still"
+    assert tracks.ended_ids, "unseen time adds up while the gate is closed: the track ends"
+    assert len(tracker) == 0
+
+
+@pytest.mark.parametrize(("min_separation_m", "people"), [(0.0, 2), (0.45, 1)])
+def test_a_second_peak_on_a_tracked_person_starts_no_ghost_when_separation_is_set(
+    min_separation_m: float, people: int
+) -> None:
+    tracker = KalmanTracker(min_hits=3, min_separation_m=min_separation_m)
+    seen: set[int] = set()
+    for i in range(30):
+        head = (-1.5 + 0.1 * i, 0.0)
+        shoulder = (head[0] - 0.1, 0.3)  # a bag or shoulder 0.32 m from the head, scored as high
+        tracks = tracker.update(
+            points(i * 0.1, [head, shoulder] if i >= 5 else [head], [0.9, 0.7][: 2 if i >= 5 else 1])
+        )
+        seen.update(tracks.ids.tolist())
+    assert len(seen) == people
+
+
+def test_separation_lets_a_newcomer_start_beside_a_person_once_a_head_apart() -> None:
+    tracker = KalmanTracker(min_hits=2, min_separation_m=0.45)
+    for i in range(10):
+        tracks = tracker.update(points(i * 0.1, [(0.0, 0.0), (1.0 - 0.05 * i, 0.6)]))
+    assert len(tracks) == 2, "0.6 m apart: two people"
+
+
+def crowd(seed: int, frames: int = 150, people: int = 25) -> list[tuple[FloorPoints, bool]]:
+    """A seeded crowd on a 9 m square at 10 fps: noisy, missed, weak and false detections, and
+    stretches where the motion gate skips detection (the bool: detected)."""
+    rng = np.random.default_rng(seed)
+    position = rng.uniform(-4.5, 4.5, (people, 2))
+    velocity = rng.normal(0.0, 0.8, (people, 2))
+    updates = []
+    for i in range(frames):
+        velocity += rng.normal(0.0, 0.1, (people, 2))
+        position = (position + velocity * 0.1 + 4.5) % 9.0 - 4.5  # leave one edge, come in at the other
+        seen = position[rng.random(people) >= 0.08]  # 8 % missed
+        seen = seen + rng.normal(0.0, 0.05, seen.shape)
+        false_alarms = rng.uniform(-4.5, 4.5, (rng.poisson(1.0), 2))
+        scores = np.r_[
+            np.clip(rng.normal(0.7, 0.15, len(seen)), 0.05, 1.0), rng.uniform(0.1, 0.6, len(false_alarms))
+        ]
+        detected = not 60 <= i % 70 < 66
+        updates.append((FloorPoints(i / 10, np.r_[seen, false_alarms], scores), detected))
+    return updates
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"min_separation_m": 0.45},
+        {"min_hits": 1},
+        {"min_hits": 2, "max_age_s": 0.3, "max_distance_m": 0.5},
+    ],
+)
+def test_batched_tracker_gives_the_tracks_of_a_per_track_reference(kwargs: dict[str, float]) -> None:
+    """All tracks in arrays, corrected together: the same ids, ends and positions as one track at a time."""
+    batched, reference = KalmanTracker(**kwargs), ReferenceKalmanTracker(**kwargs)
+    reported = 0
+    for update, detected in crowd(seed=7):
+        ours, theirs = batched.update(update, detected=detected), reference.update(update, detected=detected)
+        assert ours.ids.tolist() == theirs.ids.tolist()
+        assert ours.ended_ids == theirs.ended_ids
+        np.testing.assert_allclose(ours.positions_m, theirs.positions_m, atol=1e-9)
+        assert len(batched) == len(reference.tracks)
+        reported += len(ours)
+    assert reported > 1000, "the scene exercises confirmed tracks, not only tentative ones"

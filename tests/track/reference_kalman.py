@@ -1,0 +1,134 @@
+"""A straightforward per-track Kalman tracker: the reference the batched `KalmanTracker` must agree with.
+
+The same filter, gates, stages and lifecycle as `agent.track.kalman`, written
+one track at a time with general matrix algebra (`np.linalg.inv`), as the
+tracker was before its filters moved into arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from agent.track.kalman import _GATE_CHI2, _NO_MATCH
+from agent.types import FloorPoints, Tracks
+
+_H = np.eye(2, 4)  # measurement: the position
+
+
+@dataclass
+class _Track:
+    id: int
+    state: np.ndarray  # x, y (m), vx, vy (m/s)
+    covariance: np.ndarray
+    hits: int = 1
+    unseen_s: float = 0.0
+    confirmed: bool = False
+    matched_now: bool = True
+
+
+class ReferenceKalmanTracker:
+    """`KalmanTracker`'s behaviour, one track and one matrix at a time (defaults as the real one)."""
+
+    def __init__(
+        self,
+        *,
+        max_distance_m: float = 0.8,
+        min_hits: int = 3,
+        max_age_s: float = 1.0,
+        high_score: float = 0.5,
+        low_score: float = 0.1,
+        accel_m_s2: float = 2.0,
+        measurement_m: float = 0.08,
+        min_separation_m: float = 0.0,
+    ) -> None:
+        self.max_distance_m, self.min_hits, self.max_age_s = max_distance_m, min_hits, max_age_s
+        self.high, self.low, self.accel, self.r = high_score, low_score, accel_m_s2, measurement_m**2
+        self.min_separation_m = min_separation_m
+        self.tracks: list[_Track] = []
+        self.next_id = 1
+        self.last_t_s: float | None = None
+
+    def update(self, points: FloorPoints, *, detected: bool = True) -> Tracks:
+        """As `KalmanTracker.update`."""
+        dt_s = 0.0 if self.last_t_s is None else max(0.0, points.t_s - self.last_t_s)
+        self.last_t_s = points.t_s
+        for track in self.tracks:
+            if dt_s > 0:
+                f = np.eye(4)
+                f[0, 2] = f[1, 3] = dt_s
+                g = np.array([[dt_s**2 / 2, 0], [0, dt_s**2 / 2], [dt_s, 0], [0, dt_s]])
+                track.state = f @ track.state
+                track.covariance = f @ track.covariance @ f.T + g @ g.T * self.accel**2
+            track.matched_now = False
+        if not detected:
+            for track in self.tracks:
+                track.unseen_s += dt_s if track.unseen_s > 0 else 0.0
+            return self._end_and_report(points.t_s, coasting=True)
+        xy, scores = points.points_m, points.scores
+        high = [i for i, s in enumerate(scores) if s >= self.high]
+        low = [i for i, s in enumerate(scores) if self.low <= s < self.high]
+        left, left_high = self._associate([t for t in self.tracks if t.confirmed], xy, high)
+        self._associate(left, xy, low)
+        people = [t.state[:2] for t in self.tracks if t.confirmed and t.matched_now]
+        if self.min_separation_m > 0 and people:
+            left_high = [
+                i
+                for i in left_high
+                if min(np.linalg.norm(xy[i] - p) for p in people) >= self.min_separation_m
+            ]
+        _, left_high = self._associate([t for t in self.tracks if not t.confirmed], xy, left_high)
+        for i in left_high:
+            start = _Track(self.next_id, np.array([*xy[i], 0.0, 0.0]), np.diag([self.r, self.r, 1.0, 1.0]))
+            start.confirmed = self.min_hits <= 1
+            self.tracks.append(start)
+            self.next_id += 1
+        for track in self.tracks:
+            track.unseen_s += 0.0 if track.matched_now else dt_s
+        return self._end_and_report(points.t_s, coasting=False)
+
+    def _end_and_report(self, t_s: float, coasting: bool) -> Tracks:
+        def ends(t: _Track) -> bool:
+            return t.unseen_s > self.max_age_s or (not coasting and not t.confirmed and not t.matched_now)
+
+        ended = [t.id for t in self.tracks if ends(t) and t.confirmed]
+        self.tracks = [t for t in self.tracks if not ends(t)]
+        shown = [t for t in self.tracks if t.confirmed and (t.matched_now or (coasting and t.unseen_s == 0))]
+        positions = np.array([t.state[:2] for t in shown]).reshape(-1, 2)
+        return Tracks(t_s, np.array([t.id for t in shown], dtype=np.int64), positions, tuple(ended))
+
+    def _associate(
+        self, tracks: list[_Track], xy: np.ndarray, candidates: list[int]
+    ) -> tuple[list[_Track], list[int]]:
+        if not tracks or not candidates:
+            return tracks, candidates
+        cost = np.full((len(tracks), len(candidates)), _NO_MATCH)
+        for r, track in enumerate(tracks):
+            s_inv = np.linalg.inv(_H @ track.covariance @ _H.T + np.eye(2) * self.r)
+            for c, index in enumerate(candidates):
+                offset = xy[index] - track.state[:2]
+                distance_m = float(np.linalg.norm(offset))
+                if distance_m <= self.max_distance_m and offset @ s_inv @ offset <= _GATE_CHI2:
+                    cost[r, c] = distance_m
+        matched_tracks, matched_points = set(), set()
+        for r, c in zip(*linear_sum_assignment(cost), strict=True):
+            if cost[r, c] < _NO_MATCH:
+                self._correct(tracks[r], xy[candidates[c]])
+                matched_tracks.add(r)
+                matched_points.add(c)
+        return (
+            [t for r, t in enumerate(tracks) if r not in matched_tracks],
+            [i for c, i in enumerate(candidates) if c not in matched_points],
+        )
+
+    def _correct(self, track: _Track, position_m: np.ndarray) -> None:
+        s = _H @ track.covariance @ _H.T + np.eye(2) * self.r
+        gain = track.covariance @ _H.T @ np.linalg.inv(s)
+        track.state = track.state + gain @ (position_m - _H @ track.state)
+        track.covariance = (np.eye(4) - gain @ _H) @ track.covariance
+        track.hits += 1
+        track.unseen_s = 0.0
+        track.matched_now = True
+        track.confirmed = track.confirmed or track.hits >= self.min_hits
