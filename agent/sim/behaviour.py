@@ -131,7 +131,7 @@ def checkout_queue(
     till_m: Point = (0.05, 0.8),
     slot_m: float = 0.7,
 ) -> list[Person]:
-    """Customers who walk to a single till, queue along -y in front of it, pay and leave towards +y.
+    """Customers who walk to a single till, queue along -y in front of it, pay and leave past it (-x, then +y).
 
     A first-come first-served single-server queue: customer i starts paying at
     max(reaching the queue, previous customer done) and steps forward one slot
@@ -159,8 +159,8 @@ def checkout_queue(
             path.walk((till_m[0] + lateral, till_m[1] - slot * slot_m), 0.8)
         path.stand(service_s(rng), facing_rad=0.0)  # paying, facing the till (+x)
         ends.append(path.t_s)
-        path.walk((till_m[0] - 0.2, till_m[1] + 1.6), speed).walk(
-            (float(rng.uniform(-3.0, -1.0)), 4.0), speed
+        path.walk((till_m[0] - 1.4, till_m[1] + float(rng.uniform(0.0, 0.25))), speed).walk(
+            (float(rng.uniform(-3.0, -1.5)), 4.0), speed
         )
         people.append(
             path.build(rng, first_pid + k, "shopper", pushing="trolley" if rng.random() < 0.2 else "none")

@@ -12,9 +12,8 @@ from pathlib import Path
 from agent.geometry.calibration_file import save_calibration
 from agent.sim.scenarios import SCENARIOS, Scenario
 
-# The background-subtraction detector reports a blob's centroid; seen from the
-# ceiling a walking person's blob centre is around chest height.
-BLOB_POINT_HEIGHT_M = 1.3
+# The shipped head model points at the top of the head; people are 1.0-1.95 m tall.
+HEAD_POINT_HEIGHT_M = 1.6
 
 
 def _xy(point: tuple[float, float]) -> str:
@@ -41,23 +40,19 @@ def config_text(scenario: Scenario, width_px: int = 640, height_px: int = 480) -
         "realtime = true",
         "",
         "[detector]",
-        'type = "background"',
-        "history_frames = 300",
-        "var_threshold = 25.0",
-        "min_area_px = 600",
-        "max_area_px = 60000",
-        "warmup_frames = 15",
+        'type = "onnx"                   # the shipped overhead head model (models/README.md)',
+        'model = "../../models/footfall_head_int8.onnx"',
+        "score_threshold = 0.4",
+        "threads = 1",
         "",
         "[calibration]",
         'type = "file"                   # the scenario camera, as `footfall calibrate` would have measured it',
         f'path = "{scenario.name}.calibration.json"',
-        f"point_height_m = {BLOB_POINT_HEIGHT_M}           # blob centroid height, not the head top",
+        f"point_height_m = {HEAD_POINT_HEIGHT_M}           # the model finds the top of the head",
         "",
         "[tracker]",
-        'type = "nearest"',
-        "max_distance_m = 0.8",
-        "min_hits = 3",
-        "max_age_s = 1.0",
+        'type = "kalman"',
+        "min_separation_m = 0.45         # a second peak on a shoulder or bag is the same person",
     ]
     for line in scenario.layout.lines:
         lines += [

@@ -125,7 +125,7 @@ def aisle_layout() -> StoreLayout:
 
 
 def checkout_layout() -> StoreLayout:
-    """A till counter at x 0.7..1.3 m; customers queue along -y in front of it and leave towards +y."""
+    """A till counter at x 0.7..1.3 m; customers queue along -y in front of it and leave past its end (-x, then +y)."""
     return StoreLayout(
         name="checkout",
         bounds_m=(-5.0, -4.0, 5.0, 4.0),
@@ -134,7 +134,8 @@ def checkout_layout() -> StoreLayout:
             Box("impulse_rack", (-1.4, -2.8), (-0.9, 0.2), 1.3),
             Box("gondola", (2.8, -3.5), (3.6, 1.0), 1.7),
         ),
-        lines=(FloorLine("checkout_exit", (-0.7, 1.9), (0.7, 1.9), "left"),),
+        # Across the way out, beside the till: paid customers cross it walking towards -x.
+        lines=(FloorLine("checkout_exit", (-0.6, 0.3), (-0.6, 1.2), "left"),),
         zones=(
             FloorPolygon("queue", rect(-0.6, -3.0, 0.65, 0.2)),
             FloorPolygon("till", rect(-0.6, 0.2, 0.65, 1.5)),
