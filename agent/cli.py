@@ -15,10 +15,14 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from agent import __version__
 from agent.errors import ConfigError, FootfallError
 from agent.geometry.errors import CalibrationError
+
+if TYPE_CHECKING:
+    from agent.config import AgentConfig
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -45,6 +49,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"{summary.reports_stored} reports stored, {summary.reports_pending} still pending",
         file=sys.stderr,
     )
+    if summary.failure is not None:  # a stage failed beyond its restart budget: systemd restarts us
+        print(f"footfall: error: {summary.failure}", file=sys.stderr)
+        return EXIT_FAILURE
     return EXIT_OK
 
 
@@ -55,11 +62,89 @@ def _cmd_config_check(args: argparse.Namespace) -> int:
     config = load_config(args.file, args.overrides)
     if config.calibration is not None:
         build_projector(config.calibration)  # a calibration file must load too
-    print(
-        f"{args.file}: ok (device {config.device.site}/{config.device.id}, source {config.source.type}, "
+    print(_config_summary(args.file, config))
+    return EXIT_OK
+
+
+def _config_summary(path: Path, config: AgentConfig) -> str:
+    """The one line `config check` prints for a valid config."""
+    return (
+        f"{path}: ok (device {config.device.site}/{config.device.id}, source {config.source.type}, "
         f"detector {config.detector.type if config.detector else 'none'}, {len(config.lines)} line(s), "
         f"{len(config.zones)} zone(s))"
     )
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from agent.doctor import render_json, render_table, run_doctor
+
+    results = run_doctor(args.config, args.overrides, timeout_s=args.timeout)
+    print(render_json(results) if args.json else render_table(results), flush=True)
+    return EXIT_FAILURE if any(r.failed for r in results) else EXIT_OK
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    """The MQTT password from stdin, the environment or a prompt; None keeps the stored one."""
+    import getpass
+    import os
+
+    from agent.credentials import MQTT_PASSWORD
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise FootfallError(
+                "--password-stdin: the first line of stdin is empty, expected the MQTT password"
+            )
+        return password
+    if MQTT_PASSWORD in os.environ:
+        return os.environ[MQTT_PASSWORD]
+    if args.username is not None and sys.stdin.isatty() and not args.dry_run:
+        return getpass.getpass(f"MQTT password for {args.username} (empty: keep the stored one): ") or None
+    return None
+
+
+def _cmd_provision(args: argparse.Namespace) -> int:
+    from agent.config import load_config
+    from agent.provision import (
+        BrokerSettings,
+        ProvisionRequest,
+        apply_plan,
+        config_path,
+        describe_plan,
+        plan_provision,
+    )
+
+    broker = BrokerSettings(
+        host=args.broker,
+        port=args.port,
+        tls=args.tls,
+        ca_file=args.ca_file,
+        cert_file=args.cert_file,
+        key_file=args.key_file,
+        username=args.username,
+    )
+    request = ProvisionRequest(
+        target=args.target,
+        site=args.site,
+        device_id=args.device,
+        broker=broker,
+        password=_read_password(args),
+        base=args.base,
+        force=args.force,
+    )
+    plan = plan_provision(request)
+    if args.dry_run:
+        for line in describe_plan(plan):
+            print(line)
+        print("footfall provision: dry run, nothing written")
+        return EXIT_OK
+    written = set(apply_plan(plan))
+    for planned in plan:
+        print(f"{'wrote' if planned.path in written else 'unchanged'}: {planned.path}")
+    target = config_path(args.target)
+    print(_config_summary(target, load_config(target)))
+    print(f"next: footfall doctor --config {target}")
     return EXIT_OK
 
 
@@ -220,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop when a device publishes its 'offline' status (it stopped cleanly)",
     )
     listen.set_defaults(func=_cmd_listen)
+    _add_doctor_parser(commands)
+    _add_provision_parser(commands)
     from agent.calibrate.cli import add_calibrate_parser
 
     add_calibrate_parser(commands)
@@ -233,6 +320,101 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_outbox_parser(commands)
     return parser
+
+
+def _add_doctor_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    doctor = commands.add_parser(
+        "doctor",
+        help="check that this device can run: config, calibration, model, source, broker, clock, disk",
+        description="Check a device before leaving it: the config loads; the calibration file loads; "
+        "the model opens and runs once; the camera, file or serial sensor gives one frame or line; "
+        "the broker answers (with TLS and credentials as configured); the clock is synchronised; the "
+        "disk holds the outbox budget (outbox.max_bytes); the outbox opens. Prints one row per check "
+        "(ok, warn, fail or skip) with what was found, and for each failure the fix: the key to change "
+        "or the command to run. Exits 1 when any check fails. Nothing is published or changed.",
+    )
+    doctor.add_argument(
+        "--config",
+        type=Path,
+        default=Path("/etc/footfall/footfall.toml"),
+        metavar="FILE",
+        help="device config (default: /etc/footfall/footfall.toml)",
+    )
+    _add_overrides(doctor)
+    doctor.add_argument(
+        "--timeout",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="longest wait for the broker, the camera or a serial line (default: 5)",
+    )
+    doctor.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    doctor.set_defaults(func=_cmd_doctor)
+
+
+def _add_provision_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    provision = commands.add_parser(
+        "provision",
+        help="write a fresh device's identity, broker and MQTT credentials",
+        description="For installers: write the device identity (site, device id), the broker address "
+        "(host, port, TLS and CA file) and the MQTT username into TARGET/footfall.toml (starting from the "
+        "config already there, else --from, else the commented config/example.toml; only those keys "
+        "change), and the MQTT password into TARGET/credentials/mqtt_password (mode 0600), where the "
+        "systemd unit's LoadCredential= reads it. The password is read from stdin with "
+        "--password-stdin, else from FOOTFALL_MQTT_PASSWORD, else prompted for; it is never printed. "
+        "Idempotent: unchanged files are not rewritten. The result is validated like `footfall config "
+        "check` before anything is written. Then run `footfall doctor`. See docs/installer.md.",
+    )
+    provision.add_argument("--site", required=True, help="site id: the <site> level of the MQTT topics")
+    provision.add_argument("--device", required=True, metavar="ID", help="device id, unique within the site")
+    provision.add_argument("--broker", required=True, metavar="HOST", help="broker host name or address")
+    provision.add_argument(
+        "--port", type=int, metavar="PORT", help="broker port (default: 8883 with TLS, 1883 without)"
+    )
+    provision.add_argument(
+        "--tls",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="connect with TLS (needs --ca-file) or without (--no-tls); default: as the base config",
+    )
+    provision.add_argument(
+        "--ca-file",
+        metavar="PATH",
+        help="CA certificate of the broker, as a path on the device (relative: to the config folder)",
+    )
+    provision.add_argument(
+        "--cert-file", metavar="PATH", help="client certificate on the device (with --key-file)"
+    )
+    provision.add_argument("--key-file", metavar="PATH", help="client certificate's key on the device")
+    provision.add_argument("--username", help="MQTT username (mqtt.username); default: as the base config")
+    provision.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the MQTT password from the first line of stdin (e.g. from a password manager)",
+    )
+    provision.add_argument(
+        "--target",
+        type=Path,
+        default=Path("/etc/footfall"),
+        metavar="DIR",
+        help="the device's config folder, or a folder on its boot partition (default: /etc/footfall)",
+    )
+    provision.add_argument(
+        "--from",
+        dest="base",
+        type=Path,
+        metavar="FILE",
+        help="start from this config instead of the one in DIR or the shipped example",
+    )
+    provision.add_argument(
+        "--force", action="store_true", help="replace a different device identity already in DIR"
+    )
+    provision.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be written (a diff of the config; never the password) and write nothing",
+    )
+    provision.set_defaults(func=_cmd_provision)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

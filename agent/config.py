@@ -27,6 +27,7 @@ from agent.detect.config import DetectorConfig
 from agent.errors import ConfigError
 from agent.geometry.config import CalibrationConfig
 from agent.publish.config import MqttConfig, OutboxConfig
+from agent.runtime.config import SupervisorConfig
 from agent.sources.config import SourceConfig
 from agent.track.config import NearestTrackerConfig, TrackerConfig
 
@@ -75,6 +76,7 @@ class AgentConfig(Section):
     outbox: OutboxConfig = OutboxConfig()
     layout: LayoutConfig = LayoutConfig()
     logging: LoggingConfig = LoggingConfig()
+    supervisor: SupervisorConfig = SupervisorConfig()
 
     def floor_extent_m(self, margin_m: float = 1.0) -> tuple[tuple[float, float], tuple[float, float]]:
         """Lower-left and upper-right corners (metres) of the lines and zones, widened by `margin_m`.
@@ -88,7 +90,7 @@ class AgentConfig(Section):
 
     @model_validator(mode="after")
     def _camera_needs_detector_and_calibration(self) -> AgentConfig:
-        if self.source.type in ("file", "sim"):
+        if self.source.type in ("file", "camera", "sim"):
             missing = [name for name in ("detector", "calibration") if getattr(self, name) is None]
             if missing:
                 raise ValueError(

@@ -87,3 +87,23 @@ def test_config_with_calibration_file_checks_the_file(tmp_path, capsys: pytest.C
     overrides[3] = f"calibration.path='{broken}'"
     assert main(["config", "check", str(config), *overrides]) == 2
     assert str(broken) in capsys.readouterr().err
+
+
+def test_doctor_and_provision_are_commands_with_their_options() -> None:
+    parser = build_parser()
+    doctor = parser.parse_args(["doctor", "--json", "--timeout", "2"])
+    assert (doctor.config, doctor.json, doctor.timeout) == (Path("/etc/footfall/footfall.toml"), True, 2.0)
+    provision = parser.parse_args(["provision", "--site", "s", "--device", "d", "--broker", "b", "--no-tls"])
+    assert (provision.target, provision.tls, provision.dry_run) == (Path("/etc/footfall"), False, False)
+
+
+def test_doctor_exits_1_and_names_a_missing_config(tmp_path: Path) -> None:
+    missing = tmp_path / "footfall.toml"
+    result = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "doctor", "--config", str(missing)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert f"{missing}: cannot read config file" in result.stdout
+    assert "footfall doctor: 1 failed (config)" in result.stdout

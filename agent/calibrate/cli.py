@@ -1,4 +1,4 @@
-"""``footfall calibrate lens | board | floor | quick | show``: the installer's calibration commands.
+"""``footfall calibrate lens | board | floor | quick | show | serve``: the installer's calibration commands.
 
 Library code raises ``CalibrationError``; only here is it turned into one
 line on stderr and exit code 2.
@@ -49,6 +49,7 @@ def add_calibrate_parser(subparsers: argparse._SubParsersAction) -> None:  # typ
     _add_floor(commands)
     _add_quick(commands)
     _add_show(commands)
+    _add_serve(commands)
 
 
 def _add_board_shape(parser: argparse.ArgumentParser) -> None:
@@ -201,6 +202,50 @@ def _add_show(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
         help="head height for coverage, metres (default 1.6)",
     )
     parser.set_defaults(func=_guarded(_run_show))
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "serve",
+        help="serve the calibration page: live view, floor marks, lines, zones, tally (off by default)",
+        description=(
+            "Start a local web page on the device for the installer: live view from RAM with detections "
+            "and lines drawn over it, floor calibration by clicking marks, counting lines and zones drawn "
+            "on the image or the floor plan and saved into the config (with a backup), and an in/out "
+            "tally to validate the counts. Nothing is stored and no image is sent anywhere but to the "
+            "browser holding the one-time token printed here. Stop 'footfall run' first: the page opens "
+            "the camera itself. See docs/calibration-page.md."
+        ),
+    )
+    parser.add_argument("--config", type=Path, required=True, help="device config (TOML) to calibrate")
+    parser.add_argument(
+        "--lan",
+        action="store_true",
+        help="listen on every network interface (a phone on the shop Wi-Fi); default: this device only",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8088, help="TCP port (default 8088; 0 picks a free one and prints it)"
+    )
+    parser.add_argument(
+        "--idle-timeout-s",
+        type=_positive_float,
+        default=900.0,
+        help="stop after this many seconds without a request from the page (default 900)",
+    )
+    parser.set_defaults(func=_guarded(_run_serve))
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    # Imported here: the web server is not loaded by the other calibrate commands.
+    from agent.calibrate.serve.server import run_calibration_page
+    from agent.errors import FootfallError
+
+    try:
+        run_calibration_page(args.config, lan=args.lan, port=args.port, idle_timeout_s=args.idle_timeout_s)
+    except FootfallError as error:  # a bad config, or a camera that cannot be opened
+        print(f"footfall calibrate serve: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
 
 
 def _run_board(args: argparse.Namespace) -> int:

@@ -20,11 +20,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
-from agent.credentials import MQTT_PASSWORD, TLS_KEY_PASSPHRASE, read_secret
 from agent.publish.config import MqttConfig
+from agent.publish.mqtt_client import new_client
 from agent.publish.outbox import Outbox, OutboxError
 
 log = logging.getLogger(__name__)
@@ -140,20 +139,8 @@ class MqttPublisher:
         self._thread.join(timeout_s)
 
     def _make_client(self) -> _Connection:
-        protocol = mqtt.MQTTv5 if self._config.protocol == "5" else mqtt.MQTTv311
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self._client_id, protocol=protocol)
+        client = new_client(self._config, self._client_id)
         connection = _Connection(client)
-        if self._config.username is not None:
-            client.username_pw_set(self._config.username, read_secret(MQTT_PASSWORD))
-        tls = self._config.tls
-        if tls is not None:
-            client.tls_set(
-                ca_certs=str(tls.ca_file),
-                certfile=str(tls.cert_file) if tls.cert_file else None,
-                keyfile=str(tls.key_file) if tls.key_file else None,
-                cert_reqs=ssl.CERT_REQUIRED,
-                keyfile_password=read_secret(TLS_KEY_PASSPHRASE),
-            )
         client.will_set(self._status_topic, self._status_payload("will"), qos=1, retain=True)
 
         def on_connect(_c: mqtt.Client, _u: object, _f: object, reason: ReasonCode, _p: object) -> None:

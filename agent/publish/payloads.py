@@ -214,6 +214,55 @@ class SerialLinkHealth(BaseModel):
     diagnosis: str | None = Field(default=None, description="e.g. a wrong baud rate; null when all is well.")
 
 
+class FrameHealth(BaseModel):
+    """Frames since start (camera, file and sim sources) and the processing speed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    frames_in: int = Field(ge=0, description="Frames the capture thread received from the source.")
+    frames_processed: int = Field(ge=0, description="Frames the processing thread counted people in.")
+    frames_dropped: int = Field(
+        ge=0,
+        description="Frames replaced by a newer one before processing took them (processing slower "
+        "than the camera); always 0 for a file read as fast as possible.",
+    )
+    detector_ms: float | None = Field(
+        default=None,
+        ge=0,
+        description="Detector time per frame, milliseconds: exponentially weighted moving average "
+        "(weight 0.05, about the last 20 frames the detector ran on; frames the motion gate skipped "
+        "are left out). Null before the first detection.",
+    )
+    processing_ms: float | None = Field(
+        default=None,
+        ge=0,
+        description="Whole per-frame processing time (detection, projection, tracking, counting), "
+        "milliseconds: exponentially weighted moving average over about the last 20 frames.",
+    )
+
+
+class CameraLinkHealth(BaseModel):
+    """A camera's (or looping file's) link since start: reopens after frames stopped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    connected: bool = Field(description="Whether frames are coming now (false while reopening).")
+    reopens: int = Field(ge=0, description="Times the camera was reopened after its frames stopped.")
+    last_error: str | None = Field(
+        default=None, description="Why frames last stopped, or why the last reopen failed; null if never."
+    )
+
+
+class CalibrationPageStatus(BaseModel):
+    """The installer's calibration page (`footfall calibrate serve`), which shows the live camera."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    open: bool = Field(description="True while the page runs; the agent is stopped then.")
+    lan: bool = Field(description="Reachable from the local network, not only from the device itself.")
+    since: UtcTime = Field(description="Device wall time when the page was started.")
+
+
 class StatusReport(Payload):
     """`status` (retained): online/offline and health. The broker's last will says `offline`."""
 
@@ -225,6 +274,19 @@ class StatusReport(Payload):
     uptime_s: float | None = Field(default=None, ge=0)
     outbox: OutboxHealth | None = None
     serial: SerialLinkHealth | None = Field(default=None, description="Only for serial sensors.")
+    frames: FrameHealth | None = Field(default=None, description="Only for camera, file and sim sources.")
+    camera: CameraLinkHealth | None = Field(default=None, description="Only for camera and file sources.")
+    stage_restarts: int | None = Field(
+        default=None,
+        ge=0,
+        description="Times a failed capture or processing stage was restarted since start.",
+    )
+    cpu_temperature_c: float | None = Field(
+        default=None, description="CPU temperature, degrees Celsius; null when the board reports none."
+    )
+    calibration_page: CalibrationPageStatus | None = Field(
+        default=None, description="Only from the calibration page: it is open (or has just closed)."
+    )
 
 
 REPORT_MODELS: dict[str, type[Payload]] = {

@@ -23,15 +23,15 @@ from agent.detect import GatedDetector, build_detector, build_motion_gate
 from agent.detect.config import DetectorConfig
 from agent.detect.tof import ToFPeopleDetector
 from agent.geometry.config import CalibrationConfig
-from agent.geometry.projector import build_projector
-from agent.sources import build_source
+from agent.geometry.projector import CameraProjector, build_projector
+from agent.sources import FrameSource, build_source
 from agent.sources.config import FrameSourceConfig
 from agent.sources.serial_config import CounterSerialSourceConfig, ToFSerialSourceConfig
 from agent.sources.serial_port import SerialHealth, SerialMessageSource
 from agent.sources.serial_protocol import CounterEvent, DepthFrame, PresenceEvent
 from agent.track import build_tracker
 from agent.track.config import TrackerConfig
-from agent.types import FloorPoints, LineCrossing, Tracks
+from agent.types import FloorPoints, Frame, LineCrossing, Tracks
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,8 @@ class CameraCounting:
 
     Raises:
         SourceError: the source cannot be opened.
-        CalibrationError: the calibration file is missing or malformed.
+        CalibrationError: the calibration file is missing or malformed, or (from `steps`)
+            the frames' aspect ratio differs from the calibrated image's.
     """
 
     def __init__(
@@ -93,22 +94,50 @@ class CameraCounting:
         lines: list[LineConfig],
     ) -> None:
         self._projector = build_projector(calibration)
+        self._detector_config = detector
         self._detector = GatedDetector(
             build_detector(detector, camera=getattr(self._projector, "camera", None)),
             build_motion_gate(detector),
         )
         self._floor = _FloorCounting(tracker, lines)
         self._source = build_source(source)
+        self.detect_ms: float | None = None
+
+    @property
+    def source(self) -> FrameSource:
+        """The frame source, for a capture thread that feeds `step` (the pipeline's)."""
+        return self._source
 
     def steps(self) -> Iterator[CountStep]:
-        """One step per frame."""
+        """One step per frame, read on the calling thread (evaluation)."""
         for frame in self._source.frames():
-            detections = self._detector.detect(frame)
-            if detections is None:  # nothing moved: tracks coast on their prediction and do not age
-                empty = FloorPoints(frame.meta.t_s, np.zeros((0, 2)), np.zeros(0))
-                yield self._floor.count(empty, detected=False)
-            else:
-                yield self._floor.count(self._projector.project(detections))
+            yield self.step(frame)
+
+    def step(self, frame: Frame) -> CountStep:
+        """Detect, project, track and count one frame; `detect_ms` is then its detector time (ms).
+
+        `detect_ms` is None when the motion gate skipped detection.
+        """
+        self._fit_calibration(frame.meta.width_px, frame.meta.height_px)
+        started_s = time.perf_counter()
+        detections = self._detector.detect(frame)
+        self.detect_ms = None if detections is None else (time.perf_counter() - started_s) * 1e3
+        if detections is None:  # nothing moved: tracks coast on their prediction and do not age
+            empty = FloorPoints(frame.meta.t_s, np.zeros((0, 2)), np.zeros(0))
+            return self._floor.count(empty, detected=False)
+        return self._floor.count(self._projector.project(detections))
+
+    def _fit_calibration(self, width_px: int, height_px: int) -> None:
+        """Scale the calibration to the frames' size when it differs (once); the detector follows it."""
+        if not isinstance(self._projector, CameraProjector):
+            return
+        fitted = self._projector.for_image(width_px, height_px)
+        if fitted is not self._projector:
+            self._projector = fitted
+            self._detector = GatedDetector(
+                build_detector(self._detector_config, camera=fitted.camera),
+                build_motion_gate(self._detector_config),
+            )
 
     def close(self) -> None:
         """Release the camera or file."""

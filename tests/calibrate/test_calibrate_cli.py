@@ -41,7 +41,7 @@ def _subparsers(p: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser
 def test_every_command_and_argument_has_help_text():
     calibrate = _subparsers(parser())["calibrate"]
     commands = _subparsers(calibrate)
-    assert set(commands) == {"lens", "board", "floor", "quick", "show"}
+    assert set(commands) == {"lens", "board", "floor", "quick", "show", "serve"}
     for name, command in commands.items():
         assert command.description and len(command.description) > 80, name
         for action in command._actions:

@@ -1,0 +1,70 @@
+"""Doctor checks of the vision stages: the calibration file and the detector's model."""
+
+from __future__ import annotations
+
+import time
+
+from agent.config import AgentConfig
+from agent.detect import ModelError, OnnxDetectorConfig, build_detector
+from agent.doctor.result import CheckResult
+from agent.geometry.calibration_file import load_calibration
+from agent.geometry.config import FileCalibrationConfig
+from agent.geometry.errors import CalibrationError
+
+
+def check_calibration(config: AgentConfig) -> CheckResult:
+    """Load the calibration file the config names (lens and pose), as the agent does at start."""
+    name = "calibration"
+    calibration = config.calibration
+    if calibration is None:
+        return CheckResult(name, "skip", f"source {config.source.type!r} needs no calibration")
+    if not isinstance(calibration, FileCalibrationConfig):
+        return CheckResult(
+            name,
+            "ok",
+            f"scale {calibration.metres_per_pixel:g} m/px, origin {calibration.origin_px} (no file)",
+        )
+    try:
+        camera = load_calibration(calibration.path)
+    except CalibrationError as exc:
+        return CheckResult(
+            name,
+            "fail",
+            str(exc),
+            f"copy the file written by `footfall calibrate` to {calibration.path}, or point "
+            "calibration.path at it; to make one: `footfall calibrate quick` (see calibration/README.md)",
+        )
+    return CheckResult(
+        name,
+        "ok",
+        f"{calibration.path}: lens {camera.lens.width_px}x{camera.lens.height_px} px, "
+        f"camera {camera.position_m[2]:.2f} m above the floor",
+    )
+
+
+def check_model(config: AgentConfig) -> CheckResult:
+    """Build the configured detector; an ONNX model is opened and one warm-up inference is run."""
+    name = "model"
+    detector = config.detector
+    if detector is None:
+        return CheckResult(name, "skip", f"source {config.source.type!r} needs no detector")
+    if not isinstance(detector, OnnxDetectorConfig):
+        build_detector(detector)
+        return CheckResult(name, "ok", f"{detector.type} detector (no model file)")
+    started = time.monotonic()
+    try:
+        onnx = build_detector(detector)
+    except ModelError as exc:
+        return CheckResult(
+            name,
+            "fail",
+            str(exc),
+            f"put the model file at {detector.model} or change detector.model; the shipped model is "
+            "models/footfall_head_int8.onnx in the footfall source",
+        )
+    elapsed_ms = (time.monotonic() - started) * 1000
+    layout = getattr(onnx, "layout", None)
+    model_format = f", format {layout.format}" if layout is not None else ""
+    return CheckResult(
+        name, "ok", f"{detector.model}: loaded and warm-up inference ran in {elapsed_ms:.0f} ms{model_format}"
+    )
