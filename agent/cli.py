@@ -143,8 +143,14 @@ def _cmd_provision(args: argparse.Namespace) -> int:
     for planned in plan:
         print(f"{'wrote' if planned.path in written else 'unchanged'}: {planned.path}")
     target = config_path(args.target)
-    print(_config_summary(target, load_config(target)))
-    print(f"next: footfall doctor --config {target}")
+    config = load_config(target)
+    print(_config_summary(target, config))
+    calibration = config.calibration
+    if calibration is not None and calibration.type == "file" and not calibration.path.exists():
+        print(f"not calibrated yet ({calibration.path} does not exist)")
+        print(f"next: footfall calibrate serve --config {target}, then footfall doctor --config {target}")
+    else:
+        print(f"next: footfall doctor --config {target}")
     return EXIT_OK
 
 
@@ -358,7 +364,7 @@ def _add_provision_parser(commands: argparse._SubParsersAction[argparse.Argument
         help="write a fresh device's identity, broker and MQTT credentials",
         description="For installers: write the device identity (site, device id), the broker address "
         "(host, port, TLS and CA file) and the MQTT username into TARGET/footfall.toml (starting from the "
-        "config already there, else --from, else the commented config/example.toml; only those keys "
+        "config already there, else --from, else the device template systemd/footfall.toml; only those keys "
         "change), and the MQTT password into TARGET/credentials/mqtt_password (mode 0600), where the "
         "systemd unit's LoadCredential= reads it. The password is read from stdin with "
         "--password-stdin, else from FOOTFALL_MQTT_PASSWORD, else prompted for; it is never printed. "

@@ -9,7 +9,7 @@ partition folder), in the layout `systemd/footfall.service` expects:
                                         LoadCredential=footfall_mqtt_password:...
 
 The config starts from the one already in the target, else from `--from`,
-else from the shipped, commented `config/example.toml`; it is edited with
+else from the device template `systemd/footfall.toml`; it is edited with
 tomlkit, so every comment stays. A file is written only when its bytes
 change (a rerun with the same arguments is a no-op), atomically, and only
 after the new config passed the same validation as `footfall config check`.
@@ -55,9 +55,9 @@ def password_path(target: Path) -> Path:
     return target / CREDENTIALS_FOLDER / PASSWORD_NAME
 
 
-def shipped_example() -> Path:
-    """The commented example config in the footfall source tree."""
-    return Path(__file__).resolve().parents[1] / "config" / "example.toml"
+def device_template() -> Path:
+    """The device config template in the footfall source tree (what `systemd/install.sh` installs)."""
+    return Path(__file__).resolve().parents[1] / "systemd" / "footfall.toml"
 
 
 @dataclass(frozen=True)
@@ -109,13 +109,13 @@ class PlannedFile:
 
 def _read_base(request: ProvisionRequest) -> tuple[Path, str]:
     existing = config_path(request.target)
-    base = request.base or (existing if existing.is_file() else shipped_example())
+    base = request.base or (existing if existing.is_file() else device_template())
     try:
         return base, base.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProvisionError(
             f"{base}: cannot read the base config: {exc.strerror or exc}; pass --from FILE "
-            "(e.g. config/example.toml from the footfall source)"
+            "(e.g. systemd/footfall.toml from the footfall source)"
         ) from None
 
 
@@ -206,13 +206,15 @@ def validate_config_text(text: str, path: Path) -> AgentConfig:
 
     Raises:
         ConfigError: invalid keys (file, key path, value, expectation).
-        CalibrationError: the calibration file it names does not load.
+        CalibrationError: the calibration file it names exists but does not load.
     """
     from agent.geometry.projector import build_projector
 
     config = parse_config(tomllib.loads(text), path)
-    if config.calibration is not None:
-        build_projector(config.calibration)
+    calibration = config.calibration
+    not_calibrated_yet = calibration is not None and calibration.type == "file" and not calibration.path.exists()
+    if calibration is not None and not not_calibrated_yet:  # provisioning comes before calibrating
+        build_projector(calibration)
     return config
 
 

@@ -3,8 +3,10 @@
 #
 #   sudo systemd/install.sh [--dry-run] [--config FILE]
 #
-# Puts the agent in a virtualenv under /opt/footfall, the config under
-# /etc/footfall (an existing config is never overwritten), the unit in
+# Puts the agent in a virtualenv under /opt/footfall and the shipped head
+# model in /opt/footfall/models, the device config template
+# (systemd/footfall.toml) under /etc/footfall (an existing config is never
+# overwritten), the unit in
 # /etc/systemd/system, and enables and starts it. Idempotent: running it
 # again upgrades the agent and keeps the config. --dry-run prints each step
 # instead of doing it.
@@ -12,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dry_run=0
-config_source="config/example.toml"
+config_source="systemd/footfall.toml"
 while [ $# -gt 0 ]; do
     case "$1" in
         --dry-run) dry_run=1 ;;
@@ -42,6 +44,8 @@ run mkdir -p "$prefix" /etc/footfall/credentials
 [ -x "$prefix/venv/bin/python" ] || run python3 -m venv "$prefix/venv"
 run "$prefix/venv/bin/pip" install --quiet --upgrade -c constraints.txt .
 run install -m 0644 README.md "$prefix/README.md"
+run install -d -m 0755 "$prefix/models"
+run install -m 0644 models/footfall_head_int8.onnx models/footfall_head_fp32.onnx models/README.md "$prefix/models/"
 if [ -e /etc/footfall/footfall.toml ]; then
     echo "install: keeping the existing /etc/footfall/footfall.toml"
 else

@@ -90,3 +90,23 @@ def test_install_dry_run_prints_steps_and_changes_nothing() -> None:
 def test_install_refuses_unknown_argument() -> None:
     result = subprocess.run(["bash", str(INSTALL), "--frobnicate"], capture_output=True, text=True)
     assert result.returncode == 2 and "--frobnicate" in result.stderr
+
+
+def test_installed_device_config_points_where_the_installer_and_the_unit_put_things() -> None:
+    """The template install.sh copies to /etc/footfall: its model is installed, its state is the unit's."""
+    import tomllib
+
+    from agent.config import parse_config
+
+    template = UNIT.with_name("footfall.toml")
+    config = parse_config(tomllib.loads(template.read_text()), Path("/etc/footfall/footfall.toml"))
+    dry_run = subprocess.run(
+        ["bash", str(INSTALL), "--dry-run"], capture_output=True, text=True, cwd=UNIT.parents[1]
+    ).stdout
+    assert f"install -m 0640 systemd/{template.name} /etc/footfall/footfall.toml" in dry_run
+    model = config.detector.model  # type: ignore[union-attr]
+    assert model.parent == Path("/opt/footfall/models") and f"models/{model.name}" in dry_run
+    assert (UNIT.parents[1] / "models" / model.name).is_file()
+    state = re.search(r"^StateDirectory=(\S+)", UNIT.read_text(), re.M)
+    assert state is not None and config.outbox.path.parent == Path("/var/lib") / state.group(1)
+    assert config.source.type == "camera"
