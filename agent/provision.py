@@ -212,7 +212,9 @@ def validate_config_text(text: str, path: Path) -> AgentConfig:
 
     config = parse_config(tomllib.loads(text), path)
     calibration = config.calibration
-    not_calibrated_yet = calibration is not None and calibration.type == "file" and not calibration.path.exists()
+    not_calibrated_yet = (
+        calibration is not None and calibration.type == "file" and not calibration.path.exists()
+    )
     if calibration is not None and not not_calibrated_yet:  # provisioning comes before calibrating
         build_projector(calibration)
     return config
