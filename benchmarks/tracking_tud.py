@@ -3,7 +3,7 @@
     python benchmarks/tracking_tud.py [--seeds 1-8] [--frames N]
 
 By default every figure is the mean over eight noise draws (seeds 1 to 8;
-IDs is the mean count); `--seeds 7` shows one draw, whose IDF1 can differ
+IDs, FN and Frag are mean counts); `--seeds 7` shows one draw, whose IDF1 can differ
 from the mean by 0.05, so compare trackers on the mean.
 
 Needs the bench extra and norfair, installed as benchmarks/README.md says.
@@ -27,7 +27,9 @@ Scoring, identical for every tracker: in each frame, each track the tracker
 reports (ours: its filtered position; ByteTrack: the box it returns with a
 tracker id; norfair: each active object's estimate) becomes a foot point in
 pseudo-metres, and motmetrics matches it to the ground-truth foot points
-within 0.5 m (one person width). "frames/s" is update calls per second of
+within 0.5 m (one person width). Besides MOTA and IDF1: IDs, identity
+switches; FN, true positions no track covered (a dropped detection, a
+track not yet confirmed); Frag, interruptions of a true path. "frames/s" is update calls per second of
 the tracker alone (detection making and scoring excluded), pinned to one
 CPU; each runner's first update includes its own set-up.
 """
@@ -224,11 +226,14 @@ class Score:
     mota: float
     idf1: float
     id_switches: float
+    misses: float
+    fragmentations: float
     frames_per_s: float
 
 
 def score(sequence: Sequence, output: Output, seconds: float) -> Score:
-    """MOTA, IDF1 and identity switches against the ground truth, foot points within 0.5 m."""
+    """MOTA, IDF1, identity switches, misses and fragmentations against the ground truth, foot points
+    within 0.5 m."""
     _numpy2_shim()
     import motmetrics
 
@@ -239,10 +244,19 @@ def score(sequence: Sequence, output: Output, seconds: float) -> Score:
         distances = motmetrics.distances.norm2squared_matrix(truth_points, points, max_d2=MATCH_M**2)
         accumulator.update(rows[:, 1].astype(int).tolist(), ids.tolist(), distances, frameid=frame.index)
     summary = motmetrics.metrics.create().compute(
-        accumulator, metrics=["mota", "idf1", "num_switches"], name=sequence.name
+        accumulator,
+        metrics=["mota", "idf1", "num_switches", "num_misses", "num_fragmentations"],
+        name=sequence.name,
     )
     row = summary.iloc[0]
-    return Score(float(row["mota"]), float(row["idf1"]), float(row["num_switches"]), len(output) / seconds)
+    return Score(
+        float(row["mota"]),
+        float(row["idf1"]),
+        float(row["num_switches"]),
+        float(row["num_misses"]),
+        float(row["num_fragmentations"]),
+        len(output) / seconds,
+    )
 
 
 def compare(
@@ -269,6 +283,8 @@ def compare(
                     float(np.mean([s.mota for s in scores])),
                     float(np.mean([s.idf1 for s in scores])),
                     float(np.mean([s.id_switches for s in scores])),
+                    float(np.mean([s.misses for s in scores])),
+                    float(np.mean([s.fragmentations for s in scores])),
                     float(np.mean([s.frames_per_s for s in scores])),
                 ),
             )
@@ -299,11 +315,15 @@ def main() -> None:
         f"python benchmarks/tracking_tud.py --seeds {args.seeds}"
         + (f" --frames {args.frames}" if args.frames else "")
     )
-    print(f"{'tracker':<16} {'sequence':<15} {'MOTA':>6} {'IDF1':>6} {'IDs':>5} {'frames/s':>9}")
+    print(
+        f"{'tracker':<16} {'sequence':<15} {'MOTA':>6} {'IDF1':>6} {'IDs':>5} {'FN':>6} {'Frag':>5} "
+        f"{'frames/s':>9}"
+    )
     for tracker, name, result in compare(parse_seeds(args.seeds), args.frames):
         print(
             f"{tracker:<16} {name:<15} {result.mota:>6.3f} {result.idf1:>6.3f} "
-            f"{result.id_switches:>5.1f} {result.frames_per_s:>9.0f}"
+            f"{result.id_switches:>5.1f} {result.misses:>6.1f} {result.fragmentations:>5.1f} "
+            f"{result.frames_per_s:>9.0f}"
         )
 
 

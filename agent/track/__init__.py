@@ -30,6 +30,7 @@ def build_tracker(config: TrackerConfig) -> Tracker:
             accel_m_s2=config.accel_m_s2,
             measurement_m=config.measurement_m,
             min_separation_m=config.min_separation_m,
+            show_missed=config.show_missed,
         )
     return NearestTracker(config.max_distance_m, config.min_hits, config.max_age_s)
 

@@ -37,6 +37,12 @@ class KalmanTrackerConfig(Section):
         description="Overhead cameras: a spare detection this close to a tracked person is that person "
         "(about 0.45 for heads); 0 = off, for side views.",
     )
+    show_missed: int = Field(
+        default=1,
+        ge=0,
+        description="Detections in a row a person may be missed and still be reported where the filter "
+        "predicts them, while that is inside the floor where people have been seen; 0 = off.",
+    )
 
     @model_validator(mode="after")
     def _scores_ordered(self) -> KalmanTrackerConfig:

@@ -13,15 +13,25 @@ the innovation). The second gate is tight for a person followed frame after
 frame and widens, up to the metric cap, while a track coasts unseen: so a
 person whose detection drops out for a frame does not hand their track to a
 newcomer 40 cm away, yet a track lost for a while can still be found again.
+The other side of that tight gate: a person's own detection, placed badly,
+can fall outside it; it then starts no track if a person missed in this very
+update was within `max_distance_m` of it (see `_not_beside_a_first_miss`).
 
 A track is reported only once confirmed (`min_hits` matches), a tentative
 track that misses once is dropped, and a track unseen for `max_age_s` of
-detecting time ends. When the motion gate skips detection, `update` is
-called with `detected=False`: tracks seen at the last detection coast on
-their prediction, are reported and do not age (a person standing still
-stays counted); tracks already unseen then are not reported and keep
-ageing (the gate closing does not bring back someone who walked out of the
-image). Everything a track holds dies with it.
+detecting time ends. A confirmed track that the detector misses for up to
+`show_missed` detections in a row is still reported, at its prediction, if
+that prediction lies within the area where tracked people have been seen
+so far: a detector blinks (a person half hidden for a frame), and hiding
+the person for that frame costs recall and breaks their path in every
+analytics stage; a track whose prediction has left that area is more likely
+someone who walked out of view, and stays hidden. When the motion gate skips
+detection, `update` is called with `detected=False`: tracks seen at the last
+detection coast on their prediction, are reported and do not age (a person
+standing still stays counted); tracks already unseen then are not reported
+and keep ageing (the gate closing does not bring back someone who walked out
+of the image). Everything a track holds, and the seen area, dies with the
+tracker or its track.
 
 All tracks live in one `_TrackTable`, a row per track: the filter of every
 track is predicted in one array operation per update, and the tracks matched
@@ -57,7 +67,8 @@ class _TrackTable:
 
     `states` (T, 4): x, y (m), vx, vy (m/s); `covariances` (T, 4, 4) in the
     same units; `hits` matches so far; `unseen_s` detecting seconds since the
-    last match; `matched_now` whether the current update matched the track.
+    last match; `matched_now` whether the current update matched the track;
+    `misses` detections missed in a row.
     """
 
     ids: IntArray
@@ -67,6 +78,7 @@ class _TrackTable:
     unseen_s: FloatArray
     confirmed: BoolArray
     matched_now: BoolArray
+    misses: IntArray
 
     @classmethod
     def empty(cls) -> _TrackTable:
@@ -79,6 +91,7 @@ class _TrackTable:
             np.zeros(0),
             np.zeros(0, bool),
             np.zeros(0, bool),
+            np.zeros(0, np.int64),
         )
 
     def __len__(self) -> int:
@@ -95,6 +108,7 @@ class _TrackTable:
         self.unseen_s = self.unseen_s[kept]
         self.confirmed = self.confirmed[kept]
         self.matched_now = self.matched_now[kept]
+        self.misses = self.misses[kept]
 
     def append(self, first_id: int, positions_m: FloatArray, covariance: FloatArray, confirmed: bool) -> None:
         """Start one track per row of `positions_m` (N, 2), at rest, with ids from `first_id` on."""
@@ -108,6 +122,7 @@ class _TrackTable:
         self.unseen_s = np.concatenate([self.unseen_s, np.zeros(count)])
         self.confirmed = np.concatenate([self.confirmed, np.full(count, confirmed)])
         self.matched_now = np.concatenate([self.matched_now, np.ones(count, bool)])
+        self.misses = np.concatenate([self.misses, np.zeros(count, np.int64)])
 
 
 class KalmanTracker:
@@ -119,7 +134,9 @@ class KalmanTracker:
     `accel_m_s2` and `measurement_m` are the filter's process and measurement
     noise (standard deviations); `min_separation_m` (0 = off): a left-over
     detection this close to a person matched in the same update neither starts
-    nor feeds a tentative track (see `_apart_from_people`).
+    nor feeds a tentative track (see `_apart_from_people`); `show_missed`
+    (0 = off): detections in a row a confirmed track may miss and still be
+    reported at its prediction, inside the area where people have been seen.
 
     Raises:
         ValueError: an argument is out of range, named with its value.
@@ -136,6 +153,7 @@ class KalmanTracker:
         accel_m_s2: float = 2.0,
         measurement_m: float = 0.08,
         min_separation_m: float = 0.0,
+        show_missed: int = 1,
     ) -> None:
         for name, value in (
             ("max_distance_m", max_distance_m),
@@ -149,6 +167,8 @@ class KalmanTracker:
             raise ValueError(f"min_separation_m is {min_separation_m}, should be >= 0")
         if min_hits < 1:
             raise ValueError(f"min_hits is {min_hits}, should be >= 1")
+        if show_missed < 0:
+            raise ValueError(f"show_missed is {show_missed}, should be >= 0")
         if not 0 <= low_score <= high_score <= 1:
             raise ValueError(
                 f"low_score {low_score} and high_score {high_score} should be 0 <= low <= high <= 1"
@@ -161,6 +181,11 @@ class KalmanTracker:
         self._accel = accel_m_s2
         self._r = measurement_m**2
         self._min_separation_m = min_separation_m
+        self._show_missed = show_missed
+        # Corners (m) of the box around every position where a confirmed track has been matched:
+        # the floor the detector is known to cover. Four numbers, however long the tracker runs.
+        self._seen_low_m = np.full(2, np.inf)
+        self._seen_high_m = np.full(2, -np.inf)
         # A new track: where it was seen, speed unknown (~1 m/s standard deviation).
         self._start_covariance = np.diag([self._r, self._r, 1.0, 1.0])
         self._table = _TrackTable.empty()
@@ -191,11 +216,14 @@ class KalmanTracker:
         self._associate(left_tracks, points.points_m, low)
         left_high = self._apart_from_people(points.points_m, left_high)
         _, left_high = self._associate(tentative, points.points_m, left_high)
+        left_high = self._not_beside_a_first_miss(points.points_m, left_high)
         table.unseen_s[~table.matched_now] += dt_s
+        table.misses = np.where(table.matched_now, 0, table.misses + 1)
         ended = (table.unseen_s > self._max_age_s) | ~(table.confirmed | table.matched_now)
         ended_ids = table.ids[ended & table.confirmed]
         table.keep(~ended)
         self._start(points.points_m[left_high])
+        self._extend_seen_area()
         return self._report(points.t_s, ended_ids, coasting=False)
 
     def _coast(self, t_s: float, dt_s: float) -> Tracks:
@@ -207,10 +235,24 @@ class KalmanTracker:
         table.keep(~ended)
         return self._report(t_s, ended_ids, coasting=True)
 
-    def _report(self, t_s: float, ended_ids: IntArray, coasting: bool) -> Tracks:
-        """The confirmed tracks to show at `t_s` (matched now or, while coasting, seen last time)."""
+    def _extend_seen_area(self) -> None:
+        """Grow the seen area to hold the confirmed tracks matched in this update."""
         table = self._table
-        seen = table.matched_now | (table.unseen_s == 0) if coasting else table.matched_now
+        people = table.states[table.confirmed & table.matched_now, :2]
+        if len(people):
+            self._seen_low_m = np.minimum(self._seen_low_m, people.min(axis=0))
+            self._seen_high_m = np.maximum(self._seen_high_m, people.max(axis=0))
+
+    def _report(self, t_s: float, ended_ids: IntArray, coasting: bool) -> Tracks:
+        """The confirmed tracks to show at `t_s`: matched now, or missed at most `show_missed` times
+        in a row with the prediction inside the seen area, or, while coasting, seen last time."""
+        table = self._table
+        if coasting:
+            seen = table.matched_now | (table.unseen_s == 0)
+        else:
+            position = table.states[:, :2]
+            inside = ((position >= self._seen_low_m) & (position <= self._seen_high_m)).all(axis=1)
+            seen = table.matched_now | ((table.misses <= self._show_missed) & inside)
         shown = table.confirmed & seen
         return Tracks(t_s, table.ids[shown], table.states[shown, :2], ended_ids=tuple(ended_ids.tolist()))
 
@@ -269,6 +311,26 @@ class KalmanTracker:
             return candidates
         nearest = np.linalg.norm(points_m[candidates][:, None, :] - people[None, :, :], axis=2).min(axis=1)
         kept: Rows = candidates[nearest >= self._min_separation_m]
+        return kept
+
+    def _not_beside_a_first_miss(self, points_m: FloatArray, candidates: Rows) -> Rows:
+        """The left-over detections farther than `max_distance_m` from every confirmed track that was
+        matched at the previous detection and is missed at this one; only those may start tracks.
+
+        Such a detection is most likely that person, placed badly (a box's foot
+        point jumps with the box's height), outside the track's tight
+        uncertainty gate. A track started on it would be a second track on the
+        person, the two taking turns at the person's detections: an identity
+        switch each time (11 in one TUD-Stadtmitte draw). A newcomer who really
+        appears there starts one detection later.
+        """
+        table = self._table
+        first_miss = table.confirmed & ~table.matched_now & (table.misses == 0)
+        if not len(candidates) or not first_miss.any():
+            return candidates
+        missed_m = table.states[first_miss, :2]
+        nearest = np.linalg.norm(points_m[candidates][:, None, :] - missed_m[None, :, :], axis=2).min(axis=1)
+        kept: Rows = candidates[nearest > self._max_distance_m]
         return kept
 
     def _start(self, positions_m: FloatArray) -> None:

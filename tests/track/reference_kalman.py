@@ -27,6 +27,7 @@ class _Track:
     unseen_s: float = 0.0
     confirmed: bool = False
     matched_now: bool = True
+    misses: int = 0
 
 
 class ReferenceKalmanTracker:
@@ -43,10 +44,13 @@ class ReferenceKalmanTracker:
         accel_m_s2: float = 2.0,
         measurement_m: float = 0.08,
         min_separation_m: float = 0.0,
+        show_missed: int = 1,
     ) -> None:
         self.max_distance_m, self.min_hits, self.max_age_s = max_distance_m, min_hits, max_age_s
         self.high, self.low, self.accel, self.r = high_score, low_score, accel_m_s2, measurement_m**2
         self.min_separation_m = min_separation_m
+        self.show_missed = show_missed
+        self.seen: list[np.ndarray] = []  # every position a confirmed track was matched at
         self.tracks: list[_Track] = []
         self.next_id = 1
         self.last_t_s: float | None = None
@@ -80,6 +84,12 @@ class ReferenceKalmanTracker:
                 if min(np.linalg.norm(xy[i] - p) for p in people) >= self.min_separation_m
             ]
         _, left_high = self._associate([t for t in self.tracks if not t.confirmed], xy, left_high)
+        first_misses = [t for t in self.tracks if t.confirmed and not t.matched_now and t.misses == 0]
+        left_high = [
+            i
+            for i in left_high
+            if all(np.linalg.norm(xy[i] - t.state[:2]) > self.max_distance_m for t in first_misses)
+        ]
         for i in left_high:
             start = _Track(self.next_id, np.array([*xy[i], 0.0, 0.0]), np.diag([self.r, self.r, 1.0, 1.0]))
             start.confirmed = self.min_hits <= 1
@@ -87,6 +97,9 @@ class ReferenceKalmanTracker:
             self.next_id += 1
         for track in self.tracks:
             track.unseen_s += 0.0 if track.matched_now else dt_s
+            track.misses = 0 if track.matched_now else track.misses + 1
+            if track.confirmed and track.matched_now:
+                self.seen.append(track.state[:2].copy())
         return self._end_and_report(points.t_s, coasting=False)
 
     def _end_and_report(self, t_s: float, coasting: bool) -> Tracks:
@@ -95,7 +108,19 @@ class ReferenceKalmanTracker:
 
         ended = [t.id for t in self.tracks if ends(t) and t.confirmed]
         self.tracks = [t for t in self.tracks if not ends(t)]
-        shown = [t for t in self.tracks if t.confirmed and (t.matched_now or (coasting and t.unseen_s == 0))]
+
+        def inside_seen_area(t: _Track) -> bool:
+            return bool(self.seen) and all(
+                min(p[axis] for p in self.seen) <= t.state[axis] <= max(p[axis] for p in self.seen)
+                for axis in (0, 1)
+            )
+
+        def shown_now(t: _Track) -> bool:
+            if coasting:
+                return t.matched_now or t.unseen_s == 0
+            return t.matched_now or (t.misses <= self.show_missed and inside_seen_area(t))
+
+        shown = [t for t in self.tracks if t.confirmed and shown_now(t)]
         positions = np.array([t.state[:2] for t in shown]).reshape(-1, 2)
         return Tracks(t_s, np.array([t.id for t in shown], dtype=np.int64), positions, tuple(ended))
 

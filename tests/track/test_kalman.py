@@ -83,6 +83,7 @@ def test_track_state_is_bounded_with_many_people_coming_and_going() -> None:
         ({"low_score": 0.6, "high_score": 0.5}, "low_score 0.6 and high_score 0.5"),
         ({"measurement_m": -1}, "measurement_m is -1"),
         ({"min_separation_m": -0.1}, "min_separation_m is -0.1"),
+        ({"show_missed": -1}, "show_missed is -1, should be >= 0"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message: str) -> None:
@@ -108,6 +109,17 @@ def test_dropped_detection_does_not_hand_the_track_to_a_newcomer_nearby() -> Non
     assert min(offsets_m[newcomer_id]) > 0.35, "the newcomer has a track of their own"
 
 
+def test_a_badly_placed_detection_of_a_tracked_person_starts_no_second_track() -> None:
+    """A side view's foot point jumps with the box: outside the person's uncertainty gate, still them."""
+    tracker = KalmanTracker(min_hits=2)
+    for i in range(10):
+        tracks = tracker.update(points(i * 0.1, [(0.1 * i, 0.0)]))
+    [walker_id] = tracks.ids.tolist()
+    tracker.update(points(1.0, [(1.0, 0.45)]))  # 45 cm off: beyond the gate of a track followed this well
+    assert len(tracker) == 1, "no second track beside the person"
+    assert tracker.update(points(1.1, [(1.1, 0.0)])).ids.tolist() == [walker_id]
+
+
 def test_a_track_missed_at_the_last_detection_is_not_shown_while_coasting_and_still_ends() -> None:
     tracker = KalmanTracker(min_hits=2, max_age_s=0.5)
     for i in range(6):
@@ -119,6 +131,38 @@ def test_a_track_missed_at_the_last_detection_is_not_shown_while_coasting_and_st
         assert len(tracks) == 0, "a track nobody saw at the last detection is not a person standing still"
     assert tracks.ended_ids, "unseen time adds up while the gate is closed: the track ends"
     assert len(tracker) == 0
+
+
+@pytest.mark.parametrize(("show_missed", "shown_after_misses"), [(0, []), (1, [1]), (2, [1, 2])])
+def test_a_person_missed_by_the_detector_is_shown_at_their_prediction_for_show_missed_detections(
+    show_missed: int, shown_after_misses: list[int]
+) -> None:
+    """A detector blinks: the person is still there, where the filter predicts them, under the same id."""
+    tracker = KalmanTracker(min_hits=2, show_missed=show_missed)
+    corners = [(-3.0, -3.0), (3.0, 3.0)]  # two people standing far apart: the seen area is 6 m square
+    for i in range(10):
+        tracks = tracker.update(points(i * 0.1, [*corners, (-1.0 + 0.1 * i, 0.0)]))
+    walker_id = int(tracks.ids[-1])
+    shown = []
+    for misses in range(1, 4):  # the walker's detection is missed three times in a row
+        tracks = tracker.update(points((9 + misses) * 0.1, corners))
+        if walker_id in tracks.ids.tolist():
+            shown.append(misses)
+            x_m = float(tracks.positions_m[tracks.ids.tolist().index(walker_id), 0])
+            assert x_m == pytest.approx(-0.1 + 0.1 * misses, abs=0.03), "at the prediction, walking on"
+    assert shown == shown_after_misses
+    tracks = tracker.update(points(1.3, [*corners, (0.3, 0.0)]))
+    assert walker_id in tracks.ids.tolist(), "found again: the same id"
+
+
+def test_a_person_missed_after_walking_out_of_the_seen_area_is_not_shown() -> None:
+    """Missed at the edge of everywhere people have been seen: more likely gone than half hidden."""
+    tracker = KalmanTracker(min_hits=2, show_missed=1)
+    for i in range(20):
+        tracks = tracker.update(points(i * 0.1, [(0.0, 0.5), (0.1 * i, 0.0)]))  # one stands, one walks +x
+    assert len(tracks) == 2
+    tracks = tracker.update(points(2.0, [(0.0, 0.5)]))  # the walker's prediction is beyond x = 1.9
+    assert len(tracks) == 1 and len(tracker) == 2, "not shown, yet kept in case they come back"
 
 
 @pytest.mark.parametrize(("min_separation_m", "people"), [(0.0, 2), (0.45, 1)])
@@ -172,6 +216,8 @@ def crowd(seed: int, frames: int = 150, people: int = 25) -> list[tuple[FloorPoi
         {"min_separation_m": 0.45},
         {"min_hits": 1},
         {"min_hits": 2, "max_age_s": 0.3, "max_distance_m": 0.5},
+        {"show_missed": 0},
+        {"show_missed": 3, "min_hits": 2},
     ],
 )
 def test_batched_tracker_gives_the_tracks_of_a_per_track_reference(kwargs: dict[str, float]) -> None:

@@ -20,8 +20,8 @@ pytest.importorskip("norfair")
 
 SEEDS = list(range(1, 9))
 # IDF1 of agent.track.KalmanTracker with its defaults, measured with
-# `python benchmarks/tracking_tud.py --seeds 1-8` (0.890 and 0.881), less 0.02 of headroom.
-IDF1_FLOOR = {"TUD-Campus": 0.87, "TUD-Stadtmitte": 0.86}
+# `python benchmarks/tracking_tud.py --seeds 1-8` (0.928 and 0.926), less 0.02 of headroom.
+IDF1_FLOOR = {"TUD-Campus": 0.90, "TUD-Stadtmitte": 0.90}
 
 
 def _benchmark() -> ModuleType:
@@ -55,13 +55,9 @@ def test_our_idf1_beats_norfair_on_the_same_points(idf1, sequence: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="issue 7 target not met: ByteTrack (boxes, IoU) leads on IDF1, 0.898 vs 0.890 on TUD-Campus "
-    "and 0.922 vs 0.881 on TUD-Stadtmitte (seeds 1-8); strict, so reaching it fails this marker",
-)
 def test_our_idf1_is_at_least_the_best_peer(idf1) -> None:
+    """Issue 7, must-show 2. Measured 0.928 vs ByteTrack's 0.898 on TUD-Campus, but only 0.926 vs
+    0.922 on TUD-Stadtmitte (seeds 1-8), where one draw's IDF1 moves by 0.05: a narrow lead."""
     for sequence in ("TUD-Campus", "TUD-Stadtmitte"):
         best_peer = max(
             v for (tracker, name), v in idf1.items() if name == sequence and tracker != "footfall kalman"
