@@ -38,7 +38,7 @@ _MATCH_DISTANCE_M = 0.5
 
 
 # The shipped model points at the top of the head (models/README.md).
-HEAD_TOP_HEIGHT_M = 1.6
+HEAD_TOP_HEIGHT_M = 1.7
 # Two heads seen from above are at least about a shoulder width apart (m): closer peaks are one person.
 HEAD_MIN_SEPARATION_M = 0.45
 
@@ -48,7 +48,7 @@ class EvaluationStages:
     """Stages that replace the scenario config's own for an evaluation; None keeps the config's.
 
     `point_height_m` is the height (m) of the detected point, for a
-    calibration file: 0 for feet, about 1.6 for a head top.
+    calibration file: 0 for feet, about 1.7 for a head top.
     """
 
     detector: DetectorConfig | None = None
@@ -57,7 +57,7 @@ class EvaluationStages:
 
     @classmethod
     def onnx(cls, model: Path, tracker: str = "kalman", score_threshold: float = 0.4) -> EvaluationStages:
-        """The ONNX detector with `model` (a head-top point, 1.6 m) and the named tracker's defaults.
+        """The ONNX detector with `model` (a head-top point, 1.7 m) and the named tracker's defaults.
 
         Raises:
             ValueError: `tracker` is not "kalman" or "nearest", or `score_threshold` is out of (0, 1].
@@ -350,7 +350,7 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:  # type
         type=Path,
         default=None,
         metavar="ONNX",
-        help="use the ONNX detector with this model (a head-top point, 1.6 m) instead of the config's "
+        help="use the ONNX detector with this model (a head-top point, 1.7 m) instead of the config's "
         "detector, e.g. models/footfall_head_int8.onnx",
     )
     parser.add_argument(
@@ -364,7 +364,7 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:  # type
         type=float,
         default=None,
         metavar="M",
-        help="height of the detected point above the floor (default: the config's, 1.6 with --model)",
+        help="height of the detected point above the floor (default: the config's, 1.7 with --model)",
     )
     parser.set_defaults(func=_cmd_evaluate)
 

@@ -10,7 +10,7 @@ trained on seeds 10000-10299, so seeds 2 and up are held out from both.
 Every clip runs through the agent's own counting stages
 (`agent.evaluate.evaluate_clip`) with the scenario's installer config from
 `config/scenarios/`, its detector replaced by the ONNX model given with
-`--model` (head-top point at 1.6 m) and the Kalman tracker (see
+`--model` (head-top point at 1.7 m) and the Kalman tracker (see
 `agent.evaluate.EvaluationStages.onnx`).
 
 Prints progress on stderr, then a markdown table (one row per clip, line and

@@ -14,7 +14,7 @@ lines, zones) with these `--set` overrides, the same for both parts below:
 the clip as a `file` source read as fast as possible (`realtime = false`);
 the shipped INT8 model as models/README.md configures it (`type = "onnx"`,
 `score_threshold = 0.4`, `threads = 1`, motion gate on by default) and
-`point_height_m = 1.6` (the model points at the head top); the `kalman`
+`point_height_m = 1.7` (the model points at the head top); the `kalman`
 tracker with its defaults; the heatmap on; the outbox in a temporary folder.
 
 1. In process, one thread, pinned to one CPU (OpenCV, its FFmpeg decoder
@@ -108,7 +108,7 @@ def overrides(clip: Path, outbox: Path, mqtt_port: int) -> list[str]:
     return [
         f'source={{type="file", path="{clip}", realtime=false, loop=false}}',
         f'detector={{type="onnx", model="{MODEL}", score_threshold=0.4, threads=1}}',
-        "calibration.point_height_m=1.6",
+        "calibration.point_height_m=1.7",
         'tracker={type="kalman"}',
         "heatmap.enabled=true",
         f'outbox.path="{outbox}"',

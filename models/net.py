@@ -1,8 +1,8 @@
 """The shipped overhead head detector: a tiny centre-point network (PyTorch, training only).
 
-Input: RGB in [0, 1], (1, 3, 192, 256) (rows x columns). Outputs at stride 4,
-(1, 1, 48, 64) `heatmap` (probability that a head top lies in the cell) and
-(1, 2, 48, 64) `offset` (where in the cell, x then y, as a fraction of the
+Input: RGB in [0, 1], (1, 3, 240, 320) (rows x columns). Outputs at stride 4,
+(1, 1, 60, 80) `heatmap` (probability that a head top lies in the cell) and
+(1, 2, 60, 80) `offset` (where in the cell, x then y, as a fraction of the
 cell). A plain conv/BN/ReLU stack down to stride 16 for context, and a
 two-step top-down path back to stride 4: ReLU and plain 3x3 convolutions
 quantise to INT8 well, and nearest upsampling is exact in INT8.
@@ -13,8 +13,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-INPUT_WIDTH_PX = 256
-INPUT_HEIGHT_PX = 192
+INPUT_WIDTH_PX = 320
+INPUT_HEIGHT_PX = 240
 STRIDE = 4
 
 
@@ -27,7 +27,7 @@ def _conv(c_in: int, c_out: int, stride: int = 1, kernel: int = 3) -> nn.Sequent
 
 
 class CentrePointNet(nn.Module):
-    """92,615 parameters and about 70 M multiply-adds at 256 x 192."""
+    """92,615 parameters and about 109 M multiply-adds at 320 x 240."""
 
     def __init__(self, width: int = 24) -> None:
         super().__init__()

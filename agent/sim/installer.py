@@ -12,8 +12,8 @@ from pathlib import Path
 from agent.geometry.calibration_file import save_calibration
 from agent.sim.scenarios import SCENARIOS, Scenario
 
-# The shipped head model points at the top of the head; people are 1.0-1.95 m tall.
-HEAD_POINT_HEIGHT_M = 1.6
+# The shipped head model points at the top of the head: an adult's mean height (1.0-1.95 m in the simulation).
+HEAD_POINT_HEIGHT_M = 1.7
 
 
 def _xy(point: tuple[float, float]) -> str:

@@ -42,7 +42,8 @@ def test_shipped_model_is_small_and_self_describing(model_file):
     assert path.stat().st_size <= 5_000_000
     detector = OnnxDetector(OnnxDetectorConfig(type="onnx", model=path))
     assert detector.layout.format == "centrepoint"  # read from the model's metadata
-    assert (detector.model.input.width_px, detector.model.input.height_px) == (256, 192)
+    # The training script's input size: a 4:3 frame fills it without letterbox bars.
+    assert (detector.model.input.width_px, detector.model.input.height_px) == (320, 240)  # models/net.py
 
 
 @pytest.mark.parametrize("model_file", MODEL_FILES)
