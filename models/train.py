@@ -1,7 +1,8 @@
 """Train the shipped overhead head detector on simulated stores and export it to ONNX (FP32 and INT8).
 
     .venv/bin/pip install -e '.[train]'      # torch 2.13.0 CPU, onnx, onnxscript
-    .venv/bin/python models/train.py         # about 30 minutes on 2 idle cores
+    .venv/bin/python models/train.py         # one run, 20-30 minutes on 2 cores; the shipped weights
+                                             # come from four chained runs (models/README.md)
 
 Steps: render `--episodes` randomised scenario variants (`simdata.training_frames`,
 seeds TRAIN_SEED_BASE + k) into RAM on `--workers` processes; train
@@ -32,6 +33,21 @@ from simdata import TRAIN_SEED_BASE, training_frames
 from agent.detect.centrepoint import CENTREPOINT_METADATA
 
 _SIZE = (INPUT_WIDTH_PX, INPUT_HEIGHT_PX)
+
+
+def _use_input_size(text: str) -> None:
+    """Train at `WxH` pixels instead of net.py's size (both multiples of 16): the net is fully convolutional."""
+    global INPUT_WIDTH_PX, INPUT_HEIGHT_PX, _SIZE
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"--input-size {text!r}: expected WIDTHxHEIGHT, e.g. 320x240") from None
+    if width % 16 or height % 16 or width <= 0 or height <= 0:
+        raise SystemExit(f"--input-size {text!r}: width and height must be positive multiples of 16")
+    INPUT_WIDTH_PX, INPUT_HEIGHT_PX = width, height
+    _SIZE = (width, height)
+
+
 _SIGMA_CELLS = 0.8  # heatmap Gaussian: about a head's radius at the usual scales
 
 
@@ -233,7 +249,13 @@ def main(argv: list[str] | None = None) -> int:
         "--cache", type=Path, default=None, help="keep rendered frames in this temporary .npz"
     )
     parser.add_argument("--init", type=Path, default=None, help="start from these weights (fine-tuning)")
+    parser.add_argument(
+        "--input-size",
+        default=f"{INPUT_WIDTH_PX}x{INPUT_HEIGHT_PX}",
+        help="model input WIDTHxHEIGHT in pixels (default: models/net.py's)",
+    )
     args = parser.parse_args(argv)
+    _use_input_size(args.input_size)
     torch.set_num_threads(2)
     torch.set_flush_denormal(True)  # tiny focal-loss gradients otherwise hit slow denormal arithmetic
     started = time.monotonic()
