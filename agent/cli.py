@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from agent import __version__
 from agent.errors import ConfigError, FootfallError
 from agent.geometry.errors import CalibrationError
+from agent.log_limit import limit_repeats
 
 if TYPE_CHECKING:
     from agent.config import AgentConfig
@@ -428,6 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    for handler in logging.getLogger().handlers:
+        limit_repeats(handler)  # a failure repeating every frame is one line a minute, with a count
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
