@@ -63,10 +63,13 @@ python - "$scenario" "$minutes" <<'PY'
 import sys
 
 from agent.sim.clip import scenario_truth
+from agent.sim.scenarios import get_scenario
+from agent.sim.source import live_people
 from agent.sim.truth import ClipSettings
 
 scenario, minutes = sys.argv[1], float(sys.argv[2])
-truth = scenario_truth(ClipSettings(scenario, 1, minutes * 60.0, 15.0))
+people = live_people(get_scenario(scenario), 1, minutes * 60.0)  # who the live source showed
+truth = scenario_truth(ClipSettings(scenario, 1, minutes * 60.0, 15.0), people=people)
 for line in truth["lines"]:
     ins = sum(c["line"] == line["name"] and c["direction"] == "in" for c in truth["crossings"])
     outs = sum(c["line"] == line["name"] and c["direction"] == "out" for c in truth["crossings"])

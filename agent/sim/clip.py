@@ -15,6 +15,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from agent.sim.people import Person
 from agent.sim.render import ScenarioRenderer
 from agent.sim.scenarios import get_scenario
 from agent.sim.truth import ClipSettings, build_truth, encode_truth
@@ -42,14 +43,20 @@ def simulate_command(settings: ClipSettings, out_dir: str) -> str:
     )
 
 
-def scenario_truth(settings: ClipSettings, command: str = "") -> dict[str, Any]:
+def scenario_truth(
+    settings: ClipSettings, command: str = "", people: list[Person] | None = None
+) -> dict[str, Any]:
     """The ground truth of the clip `settings` describe, without rendering it.
+
+    `people` default to the clip's own draw (`footfall simulate`); pass
+    `agent.sim.source.live_people(...)` for what a live `sim` source showed.
 
     Raises:
         KeyError: unknown scenario name.
     """
     scenario = get_scenario(settings.scenario)
-    people = scenario.people(settings.seed, 0.0, settings.duration_s)
+    if people is None:
+        people = scenario.people(settings.seed, 0.0, settings.duration_s)
     return build_truth(scenario, people, settings, command)
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+import numpy as np
+
 from agent.sim.config import SimSourceConfig
 from agent.sim.people import Person
 from agent.sim.render import ScenarioRenderer
-from agent.sim.scenarios import get_scenario
+from agent.sim.scenarios import Scenario, get_scenario
 from agent.types import Frame, FrameMeta
 
 EPISODE_S = 300.0
@@ -44,8 +46,7 @@ class SimSource:
         self.behind_frames = 0  # frames rendered later than their wall-clock time (realtime only)
 
     def _episode_people(self, episode: int) -> list[Person]:
-        t0 = episode * EPISODE_S
-        return self._scenario.people(self._config.seed, t0, t0 + EPISODE_S, first_pid=episode * 100_000)
+        return episode_people(self._scenario, self._config.seed, episode)
 
     def frames(self) -> Iterator[Frame]:
         """Rendered frames in order until `minutes` have passed or `close` is called."""
@@ -74,3 +75,20 @@ class SimSource:
     def close(self) -> None:
         """Stop the stream; safe to call twice."""
         self._closed = True
+
+
+def episode_people(scenario: Scenario, seed: int, episode: int) -> list[Person]:
+    """The people a live `sim` source adds for its `episode`-th stretch of `EPISODE_S` seconds."""
+    t0 = episode * EPISODE_S
+    return scenario.people(seed, t0, t0 + EPISODE_S, first_pid=episode * 100_000)
+
+
+def live_people(scenario: Scenario, seed: int, duration_s: float) -> list[Person]:
+    """Everyone a live `sim` source of `scenario` shows in its first `duration_s` seconds, for its truth.
+
+    Exact within the first episode (`EPISODE_S`); later episodes are drawn
+    separately, as the source does, so a clip of the same length made by
+    `footfall simulate` (one draw for the whole clip) shows other people.
+    """
+    episodes = max(1, int(np.ceil(duration_s / EPISODE_S)))
+    return [person for episode in range(episodes) for person in episode_people(scenario, seed, episode)]

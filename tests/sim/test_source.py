@@ -49,3 +49,22 @@ def test_close_ends_an_endless_stream() -> None:
 def test_config_rejects_bad_values(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         _config(**overrides)
+
+
+def test_live_people_are_the_people_the_live_source_shows() -> None:
+    """The truth of a live store (the demo's) must be drawn from the source's own people."""
+    import numpy as np
+
+    from agent.sim.render import ScenarioRenderer
+    from agent.sim.scenarios import get_scenario
+    from agent.sim.source import live_people
+
+    config = _config(fps=1.0, minutes=1.0)
+    shown = list(SimSource(config).frames())
+    scenario = get_scenario("entrance")
+    people = live_people(scenario, config.seed, 60.0)
+    renderer = ScenarioRenderer(scenario, people, config.width_px, config.height_px, seed=config.seed)
+    for frame in shown:  # in order: the renderer's exposure and noise carry over between frames
+        assert np.array_equal(renderer.frame(frame.meta.t_s), frame.image), frame.meta.t_s
+    one_draw = scenario.people(config.seed, 0.0, 60.0)  # what `footfall simulate --minutes 1` shows
+    assert [p.position_m(20.0) for p in one_draw] != [p.position_m(20.0) for p in people]
