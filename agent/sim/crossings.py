@@ -4,6 +4,13 @@ A crossing is where a segment of a person's piecewise-linear path passes
 from one side of a counting line to the other *within* the line's segment
 (the geometry's `FloorLine` semantics). Its time is interpolated exactly on
 the path segment, so it does not depend on any frame rate.
+
+With a passage distance (`pass_m`, the scenarios' truth uses
+`PASSAGE_M`), a crossing is a *passage*: it counts only once the person is
+that far past the line, having been that far on the other side before, as a
+counter's hysteresis does; a half step over the line and back is not a
+passage through it, and a person standing on the line is not counted again
+and again.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ import numpy as np
 from agent.geometry.shapes import FloorLine
 from agent.sim.people import Person
 from agent.types import Direction
+
+PASSAGE_M = 0.2  # a passage ends this far past the line (the installer configs' hysteresis_m)
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,38 @@ def _crossing_between(person: Person, line: FloorLine, i: int, j: int, side: int
     )
 
 
-def all_crossings(people: Iterable[Person], lines: Sequence[FloorLine]) -> list[TruthCrossing]:
-    """Every crossing of every line by every person, sorted by time (then line, then id)."""
-    found = [c for person in people for line in lines for c in path_crossings(person, line)]
+def path_passages(person: Person, line: FloorLine, pass_m: float) -> list[TruthCrossing]:
+    """The crossings of `line` by `person` that are passages: from `pass_m` before it to `pass_m` past it.
+
+    The person's side is known once they are `pass_m` from the line; when it
+    flips, the passage is the last crossing of the segment in between, in the
+    new direction (none when they went round the segment's end).
+    """
+    crossings = path_crossings(person, line)
+    distances = line.signed_distance_m(person.path_m)
+    passages: list[TruthCrossing] = []
+    side, since_s = 0, float(person.times_s[0])
+    for t_s, d in zip(person.times_s, distances, strict=True):
+        if abs(d) < pass_m:
+            continue
+        new_side = 1 if d > 0 else -1
+        if side != 0 and new_side != side:
+            direction = "in" if new_side > 0 else "out"
+            between = [c for c in crossings if since_s < c.t_s <= t_s and c.direction == direction]
+            if between:
+                passages.append(between[-1])
+        side, since_s = new_side, float(t_s)
+    return passages
+
+
+def all_crossings(
+    people: Iterable[Person], lines: Sequence[FloorLine], pass_m: float = 0.0
+) -> list[TruthCrossing]:
+    """Every crossing (with `pass_m` > 0: every passage) of every line by every person, by time, line, id."""
+    found = [
+        c
+        for person in people
+        for line in lines
+        for c in (path_passages(person, line, pass_m) if pass_m > 0 else path_crossings(person, line))
+    ]
     return sorted(found, key=lambda c: (c.t_s, c.line, c.pid))

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from agent.geometry.calibration_file import save_calibration
+from agent.sim.crossings import PASSAGE_M
 from agent.sim.scenarios import SCENARIOS, Scenario
 
 # The shipped head model points at the top of the head: an adult's mean height (1.0-1.95 m in the simulation).
@@ -62,7 +63,7 @@ def config_text(scenario: Scenario, width_px: int = 640, height_px: int = 480) -
             f"start = {_xy(line.start_m)}",
             f"end = {_xy(line.end_m)}",
             f'in_side = "{line.in_side}"',
-            "hysteresis_m = 0.2",
+            f"hysteresis_m = {PASSAGE_M}",
         ]
     for zone in scenario.layout.zones:
         corners = ", ".join(_xy((float(x), float(y))) for x, y in zone.vertices_m)

@@ -157,7 +157,9 @@ def busy_layout() -> StoreLayout:
         bounds_m=(-7.0, -5.0, 7.0, 5.0),
         boxes=tuple(boxes),
         walls=(((-7.0, -5.0), (7.0, -5.0)), ((-7.0, 5.0), (7.0, 5.0))),
-        lines=(FloorLine("centre_aisle", (-0.8, 0.25), (0.8, 0.25), "left"),),
+        # Across the middle cross aisle between two gondola rows: walked through north-south only
+        # (on y = 0.25 it lay along the east-west aisle, where shoppers walk beside it).
+        lines=(FloorLine("centre_aisle", (-0.8, 1.4), (0.8, 1.4), "left"),),
         zones=(
             FloorPolygon("west", rect(-7.0, -5.0, -0.8, 5.0)),
             FloorPolygon("centre", rect(-0.8, -5.0, 0.8, 5.0)),

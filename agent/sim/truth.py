@@ -34,7 +34,7 @@ import numpy.typing as npt
 from agent.geometry.camera import CameraModel
 from agent.geometry.grid import FloorGrid
 from agent.publish.payloads import DwellBin, Flow, HeatmapCell, LineCount, ZoneDwell, ZoneOccupancy
-from agent.sim.crossings import all_crossings
+from agent.sim.crossings import PASSAGE_M, all_crossings
 from agent.sim.people import Person
 from agent.sim.scenarios import Scenario
 
@@ -109,7 +109,9 @@ def build_truth(
     for k in range(len(people)):
         cells[k, present[k]] = grid.cell_index(positions[k, present[k]])
     crossings = [
-        c for c in all_crossings(people, scenario.layout.lines) if 0.0 <= c.t_s < settings.duration_s
+        c
+        for c in all_crossings(people, scenario.layout.lines, pass_m=PASSAGE_M)
+        if 0.0 <= c.t_s < settings.duration_s
     ]
     buckets = []
     for start in range(0, math.ceil(settings.duration_s - 1e-9), settings.bucket_s):
