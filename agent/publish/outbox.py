@@ -363,6 +363,10 @@ class Outbox:
     def acknowledge(self, seqs: int | Iterable[int]) -> None:
         """The broker acknowledged these reports: delete them, in one transaction.
 
+        A report evicted by the budget while it was in flight, and then
+        acknowledged, was not lost after all: it comes off the evicted count,
+        so `evicted` stays the number of reports that never reached the broker.
+
         Raises:
             OutboxError: the delete failed (disk full): the rows stay and will be sent again.
         """
@@ -372,7 +376,13 @@ class Outbox:
 
         def delete() -> None:
             with self._db.atomic():
-                self._db.conn.executemany("DELETE FROM reports WHERE seq = ?", [[seq] for seq in chosen])
+                cursor = self._db.conn.executemany(
+                    "DELETE FROM reports WHERE seq = ?", [[seq] for seq in chosen]
+                )
+                delivered_after_eviction = len(set(chosen)) - max(0, cursor.rowcount)
+                if delivered_after_eviction > 0:
+                    evicted = self._counter("evicted")
+                    self._set_counter("evicted", max(0, evicted - delivered_after_eviction))
 
         self._locked(f"delete {len(chosen)} acknowledged report(s)", delete)
 

@@ -136,6 +136,18 @@ def test_size_budget_keeps_the_file_under_it_and_counts_every_eviction(tmp_path:
     assert [p.seq for p in pending] == list(range(stats.evicted, produced)), "the oldest went first"
 
 
+def test_a_report_evicted_in_flight_then_acknowledged_is_not_counted_as_lost(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.db", topic_prefix="footfall/v1", max_age_s=3600)
+    outbox.add([report(0), report(30)])
+    in_flight = outbox.take(-1, 2)  # both sent, neither acknowledged yet
+    outbox.add([report(91)], now_epoch_s=(T0 + timedelta(minutes=95)).timestamp())
+    assert outbox.evicted() == 2, "the age budget took both while they were in flight"
+    outbox.acknowledge([in_flight[0].seq])  # the broker had the first one after all
+    assert outbox.evicted() == 1
+    outbox.acknowledge([2])  # a report still in the outbox: the count does not move
+    assert outbox.evicted() == 1 and outbox.depth() == 0
+
+
 def test_age_budget_evicts_old_synchronised_reports_only(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "o.db", topic_prefix="footfall/v1", max_age_s=3600)
     outbox.add([report(0), report(30)])
