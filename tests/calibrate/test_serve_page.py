@@ -17,7 +17,6 @@ laptop sizes are kept under test-artifacts/calibrate/.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import threading
 import time
@@ -28,7 +27,7 @@ import numpy as np
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from test_serve_support import (
     FOOTFALL,
     ServeProcess,
@@ -42,14 +41,10 @@ from agent.config import load_config
 from agent.geometry.calibration_file import load_calibration
 from agent.runtime.counting import CameraCounting
 from tests.helpers.broker import MosquittoBroker
+from tests.helpers.browser import artifacts_folder, chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "calibrate"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]  # fmt: skip
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 # Tape-measured floor marks (metres) spread over the entrance camera's view.
@@ -61,15 +56,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's headless Chromium (Playwright's own browser download is not used)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh (apt-get install chromium)")
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    """Debian's headless Chromium; the screenshots folder is emptied first."""
+    artifacts_folder(ARTIFACTS.name)
+    yield from chromium()
 
 
 class RawSubscriber:
@@ -181,16 +170,6 @@ def _tally(page: Page, base: str, token: str) -> None:
     expect(page.get_by_test_id("device-out-count")).to_have_text(str(device["out"]), timeout=3000)
     overall = max(0.0, 1 - (abs(device["in"] - 2) + abs(device["out"] - 1)) / 3)
     expect(page.get_by_test_id("accuracy")).to_have_text(f"{overall * 100:.1f} %", timeout=3000)
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
-    instance = MosquittoBroker(tmp_path / "mosquitto")
-    instance.start()
-    try:
-        yield instance
-    finally:
-        instance.stop()
 
 
 def test_an_installer_session_calibrates_draws_saves_and_leaves_no_image(

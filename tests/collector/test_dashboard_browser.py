@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -22,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from agent.publish.payloads import CountsReport, DwellReport, HeatmapReport
 from collector.queries import set_site
@@ -33,14 +32,10 @@ from tests.collector.conftest import COLLECTOR_BROKER_CONFIG
 from tests.collector.processes import CollectorProcess, publish_payloads, wait_until
 from tests.collector.storage import report_count
 from tests.helpers.broker import MosquittoBroker, free_port
+from tests.helpers.browser import artifacts_folder, chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "collector"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]  # fmt: skip
 SITE, TZ = "shop-berlin", "Europe/Berlin"
 LAST_DAY = date(2025, 3, 16)  # a Sunday; the store runs Mon 3 to Sun 16 March 2025
 pytestmark = pytest.mark.slow
@@ -78,15 +73,9 @@ def dashboard(store: SimulatedStore, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's headless Chromium (Playwright's own browser download is not used)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh (apt-get install chromium)")
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    """Debian's headless Chromium; the screenshots folder is emptied first."""
+    artifacts_folder(ARTIFACTS.name)
+    yield from chromium()
 
 
 def _open(browser: Browser, url: str, shot: str) -> Page:
