@@ -85,8 +85,11 @@ def aisle_shoppers(rng: np.random.Generator, arrivals_s: Sequence[float], first_
 
     They keep to their right (eastbound at y < 0, westbound y > 0), so two
     meeting in the aisle pass each other; 0-3 stops each, facing the shelf.
+    A shelf spot someone else stands at (`PersonalSpace`) is passed by: the
+    shopper stops a little further on, or not at all.
     """
     people = []
+    space = PersonalSpace()
     for k, t0 in enumerate(arrivals_s):
         eastbound = bool(rng.random() < 0.5)
         sign = 1.0 if eastbound else -1.0
@@ -97,9 +100,19 @@ def aisle_shoppers(rng: np.random.Generator, arrivals_s: Sequence[float], first_
         for x in stops:
             north = bool(rng.random() < 0.5)
             shelf_y = 0.65 if north else -0.65
-            path.walk((float(x), lane_y), speed).walk((float(x) + 0.3 * sign, shelf_y), 0.7)
-            path.stand(dwell_s(rng, 5.0), facing_rad=np.pi / 2 if north else -np.pi / 2)
-            path.walk((float(x) + 0.6 * sign, lane_y), 0.7)
+            stay_s = dwell_s(rng, 5.0)
+            for shift_m in (0.0, 0.7, 1.4):
+                spot = (float(x) + (0.3 + shift_m) * sign, shelf_y)
+                arrive_s = path.t_s + abs(spot[0] - path.here[0]) / speed + 1.0
+                if space.is_free(spot, arrive_s, arrive_s + stay_s):
+                    break
+            else:
+                continue  # the shelf is crowded here: walk on
+            path.walk((spot[0] - 0.3 * sign, lane_y), speed).walk(spot, 0.7)
+            start_s = path.t_s
+            path.stand(stay_s, facing_rad=np.pi / 2 if north else -np.pi / 2)
+            space.claim(spot, start_s, path.t_s)
+            path.walk((spot[0] + 0.3 * sign, lane_y), 0.7)
         if rng.random() < 0.15:  # changes their mind and leaves the way they came
             path.walk((path.here[0] + 0.8 * sign, lane_y), speed).stand(1.0).walk(
                 (-5.0 * sign, -lane_y), speed
@@ -254,7 +267,7 @@ class PersonalSpace:
             spot = (float(rng.uniform(*x_range_m)), aisle + side * 0.45 + float(rng.normal(0, 0.05)))
             walk_m = 0.0 if here_m is None else abs(spot[0] - here_m[0]) + abs(spot[1] - here_m[1])
             arrive_s = now_s + walk_m / speed_m_s
-            if self._is_free(spot, arrive_s, arrive_s + stay_s):
+            if self.is_free(spot, arrive_s, arrive_s + stay_s):
                 break
         return spot, facing
 
@@ -262,7 +275,8 @@ class PersonalSpace:
         """Someone stands at `spot` from `from_s` to `to_s`."""
         self._spots.append((spot[0], spot[1], from_s, to_s))
 
-    def _is_free(self, spot: Point, from_s: float, to_s: float) -> bool:
+    def is_free(self, spot: Point, from_s: float, to_s: float) -> bool:
+        """Nobody stands within the clearance of `spot` between `from_s` and `to_s` (give or take 3 s)."""
         margin_s = 3.0  # arrival times are estimates
         for x, y, a, b in self._spots:
             overlaps = a - margin_s < to_s and from_s < b + margin_s
