@@ -128,6 +128,16 @@ BENCHMARKS = (
         "Rendering at 640 x 480 on one core, OpenCV on one thread.",
     ),
     Benchmark(
+        "accuracy",
+        "Accuracy on simulated clips with exact truth (`benchmarks/accuracy_clips.py`)",
+        "accuracy_clips.py",
+        (),
+        ("--quick", "--out", "/dev/null"),  # a smoke run must not replace the table
+        "Issue #7's table: count error per line and direction, MOTA, IDF1, dwell error and heatmap "
+        "correlation on the committed clips and held-out seeds of every scenario, with the shipped "
+        "INT8 model and the Kalman tracker (also written to `benchmarks/accuracy_clips.md`).",
+    ),
+    Benchmark(
         "tud",
         "Tracking on real data: TUD (`benchmarks/tracking_tud.py`)",
         "tracking_tud.py",
