@@ -2,7 +2,7 @@
 
     .venv/bin/pip install -e '.[train]'      # torch 2.13.0 CPU, onnx, onnxscript
     .venv/bin/python models/train.py         # one run, 20-30 minutes on 2 cores; the shipped weights
-                                             # come from five chained runs (models/README.md)
+                                             # come from six chained runs (models/README.md)
 
 Steps: render `--episodes` randomised scenario variants (`simdata.training_frames`,
 seeds TRAIN_SEED_BASE + k) into RAM on `--workers` processes; train
