@@ -107,3 +107,24 @@ def wait_status(
                 return status
         time.sleep(0.1)
     raise AssertionError(f"no such status within {timeout_s} s; seen: {subscriber.of_kind('status')}")
+
+
+def run_to_final_status(
+    config: Path,
+    duration_s: float,
+    broker: MosquittoBroker,
+    *,
+    wait_s: float = 60.0,
+    argv: list[str] | None = None,
+) -> tuple[int, dict[str, Any], str]:
+    """Run the agent on `config` until it ends; its exit code, its last (`offline`) status with health, its log."""
+    subscriber = Subscriber(broker.host, broker.port)
+    ready = ReadyWaiter(config.parent / "notify")
+    agent = AgentProcess(config, duration_s, ready, argv=argv)
+    try:
+        code = agent.wait(wait_s)
+        final = wait_status(subscriber, lambda s: s["state"] == "offline" and s.get("frames") is not None)
+    finally:
+        subscriber.close()
+        ready.close()
+    return code, final, agent.log

@@ -12,7 +12,7 @@ import pytest
 from tests.helpers.broker import MosquittoBroker
 from tests.helpers.ready import ReadyWaiter
 from tests.helpers.subscriber import Subscriber
-from tests.runtime.agent_runs import CLIP, ROOT, AgentProcess, wait_status, write_config
+from tests.runtime.agent_runs import CLIP, ROOT, AgentProcess, run_to_final_status, wait_status, write_config
 from tests.runtime.mjpeg_camera import MjpegCamera, jpeg_frames
 
 
@@ -78,16 +78,11 @@ def test_processing_slower_than_the_camera_drops_frames_and_counts_them(
 ) -> None:
     camera = MjpegCamera(jpeg_frames(CLIP), fps=None)  # as fast as the agent reads: faster than it counts
     config = write_config(tmp_path, f'type = "camera"\nurl = "{camera.url}"', broker)
-    subscriber = Subscriber(broker.host, broker.port)
-    ready = ReadyWaiter(tmp_path / "notify")
-    agent = AgentProcess(config, 6, ready)
     try:
-        assert agent.wait(60) == 0, agent.log
-        final = wait_status(subscriber, lambda s: s["state"] == "offline" and s.get("frames") is not None)
+        code, final, log = run_to_final_status(config, 6, broker)
     finally:
-        subscriber.close()
-        ready.close()
         camera.close()
+    assert code == 0, log
     frames = final["frames"]
     print("final frames:", frames)
     _status_validator().validate(final)
@@ -102,15 +97,8 @@ def test_processing_slower_than_the_camera_drops_frames_and_counts_them(
 @pytest.mark.slow
 def test_file_read_as_fast_as_possible_drops_no_frame(tmp_path: Path, broker: MosquittoBroker) -> None:
     config = write_config(tmp_path, f"type = \"file\"\npath = '{CLIP}'\nrealtime = false", broker)
-    subscriber = Subscriber(broker.host, broker.port)
-    ready = ReadyWaiter(tmp_path / "notify")
-    agent = AgentProcess(config, 120, ready)
-    try:
-        assert agent.wait(120) == 0, agent.log
-        final = wait_status(subscriber, lambda s: s["state"] == "offline" and s.get("frames") is not None)
-    finally:
-        subscriber.close()
-        ready.close()
+    code, final, log = run_to_final_status(config, 120, broker, wait_s=120)
+    assert code == 0, log
     assert final["frames"]["frames_in"] == final["frames"]["frames_processed"] == 300, final["frames"]
     assert final["frames"]["frames_dropped"] == 0
-    assert "footfall: 300 frames" in agent.log
+    assert "footfall: 300 frames" in log

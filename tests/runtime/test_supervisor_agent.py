@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.broker import MosquittoBroker
-from tests.helpers.ready import ReadyWaiter
-from tests.helpers.subscriber import Subscriber
-from tests.runtime.agent_runs import CLIP, AgentProcess, wait_status, write_config
+from tests.runtime.agent_runs import CLIP, run_to_final_status, write_config
 
 # Raises "injected fault" on the frames numbered in FAULT_FRAMES (1-based), or on every frame from
 # FAULT_FROM on; everything else is the real agent.
@@ -57,16 +55,8 @@ def test_stage_that_fails_once_is_restarted_and_the_agent_goes_on(
     tmp_path: Path, broker: MosquittoBroker
 ) -> None:
     config = _looping_clip(broker, tmp_path, "restart_delay_s = 0.2")
-    subscriber = Subscriber(broker.host, broker.port)
-    ready = ReadyWaiter(tmp_path / "notify")
-    agent = AgentProcess(config, 6, ready, argv=_driver(tmp_path, "FAULT_FRAMES=5"))
-    try:
-        assert agent.wait(60) == 0, agent.log
-        final = wait_status(subscriber, lambda s: s["state"] == "offline" and s.get("frames") is not None)
-    finally:
-        subscriber.close()
-        ready.close()
-    log = agent.log
+    code, final, log = run_to_final_status(config, 6, broker, argv=_driver(tmp_path, "FAULT_FRAMES=5"))
+    assert code == 0, log
     print("final:", final["frames"], "restarts:", final["stage_restarts"])
     assert "stage processing failed (RuntimeError: injected fault at frame 5); restart 1 in 0.2 s" in log
     assert final["stage_restarts"] == 1
@@ -79,16 +69,8 @@ def test_stage_that_keeps_failing_makes_the_agent_exit_non_zero(
     tmp_path: Path, broker: MosquittoBroker
 ) -> None:
     config = _looping_clip(broker, tmp_path, "max_restarts = 2\nwindow_s = 60\nrestart_delay_s = 0.2")
-    subscriber = Subscriber(broker.host, broker.port)
-    ready = ReadyWaiter(tmp_path / "notify")
-    agent = AgentProcess(config, 120, ready, argv=_driver(tmp_path, "FAULT_FROM=10"))
-    try:
-        code = agent.wait(60)  # long before --duration: the budget is spent within a second or two
-        final = wait_status(subscriber, lambda s: s["state"] == "offline" and s.get("frames") is not None)
-    finally:
-        subscriber.close()
-        ready.close()
-    log = agent.log
+    # Ends long before --duration: the budget is spent within a second or two.
+    code, final, log = run_to_final_status(config, 120, broker, argv=_driver(tmp_path, "FAULT_FROM=10"))
     assert code == 1, log
     assert log.count("injected fault at frame") >= 3
     assert (
