@@ -18,6 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from agent import __version__
+from agent.config import add_overrides_argument
 from agent.errors import ConfigError, FootfallError
 from agent.geometry.errors import CalibrationError
 from agent.log_limit import limit_repeats
@@ -200,18 +201,6 @@ def _cmd_listen(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if result.invalid else EXIT_OK
 
 
-def _add_overrides(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one config key, VALUE in TOML syntax (e.g. --set mqtt.port=1884 "
-        "--set outbox.path='\"/tmp/o.db\"'); may be repeated",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The full `footfall` argument parser (also used by the test that every command has help)."""
     parser = argparse.ArgumentParser(
@@ -231,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         "flushing the last bucket first.",
     )
     run.add_argument("--config", type=Path, required=True, metavar="FILE", help="device config (TOML)")
-    _add_overrides(run)
+    add_overrides_argument(run)
     run.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this many seconds")
     run.add_argument(
         "--log-level",
@@ -251,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the key path (e.g. mqtt.tls.ca_file), the value and what was expected; exits 2.",
     )
     check.add_argument("file", type=Path, metavar="FILE", help="device config (TOML)")
-    _add_overrides(check)
+    add_overrides_argument(check)
     check.set_defaults(func=_cmd_config_check)
 
     schemas = commands.add_parser(
@@ -347,7 +336,7 @@ def _add_doctor_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
         metavar="FILE",
         help="device config (default: /etc/footfall/footfall.toml)",
     )
-    _add_overrides(doctor)
+    add_overrides_argument(doctor)
     doctor.add_argument(
         "--timeout",
         type=float,

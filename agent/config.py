@@ -9,6 +9,7 @@ Secrets are never read from the TOML: see `agent.secrets`.
 
 from __future__ import annotations
 
+import argparse
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -200,6 +201,19 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], path: Path) -> d
             node = child
         node[parts[-1]] = value
     return data
+
+
+def add_overrides_argument(parser: argparse.ArgumentParser) -> None:
+    """`--set KEY=VALUE` (repeatable) on a command that loads a config; the values go to `load_config`."""
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one config key, VALUE in TOML syntax (e.g. --set mqtt.port=1884 "
+        "--set outbox.path='\"/tmp/o.db\"'); may be repeated",
+    )
 
 
 def load_config(path: Path, overrides: list[str] | None = None) -> AgentConfig:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from agent.config import add_overrides_argument
 from agent.errors import FootfallError
 
 EXIT_OK = 0
@@ -122,14 +123,7 @@ def _add_source(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--config", type=Path, metavar="FILE", help="device config (TOML); uses outbox.path")
     which.add_argument("--db", type=Path, metavar="FILE", help="the outbox database file itself")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one config key (as for `footfall run`); may be repeated",
-    )
+    add_overrides_argument(parser)
 
 
 def add_outbox_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
