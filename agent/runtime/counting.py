@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,7 +23,7 @@ from agent.detect import GatedDetector, build_detector, build_motion_gate
 from agent.detect.config import DetectorConfig
 from agent.detect.tof import ToFPeopleDetector
 from agent.geometry.config import CalibrationConfig
-from agent.geometry.projector import CameraProjector, build_projector
+from agent.geometry.projector import CameraProjector, FloorProjector, build_projector
 from agent.sources import FrameSource, build_source
 from agent.sources.config import FrameSourceConfig
 from agent.sources.serial_config import CounterSerialSourceConfig, ToFSerialSourceConfig
@@ -31,7 +31,7 @@ from agent.sources.serial_port import SerialHealth, SerialMessageSource
 from agent.sources.serial_protocol import CounterEvent, DepthFrame, PresenceEvent
 from agent.track import build_tracker
 from agent.track.config import TrackerConfig
-from agent.types import FloorPoints, Frame, LineCrossing, Tracks
+from agent.types import Detections, FloorPoints, Frame, LineCrossing, Tracks
 
 
 @dataclass(frozen=True)
@@ -61,19 +61,28 @@ class Counting(Protocol):
         ...
 
 
-class _FloorCounting:
-    """Tracker and line counters shared by every sensor that yields floor points."""
+class FloorCounting:
+    """Tracker and line counters shared by every sensor that yields floor points (and the calibration page)."""
 
-    def __init__(self, tracker: TrackerConfig, lines: list[LineConfig]) -> None:
+    def __init__(self, tracker: TrackerConfig, lines: Sequence[LineConfig]) -> None:
         self._tracker = build_tracker(tracker)
         self._counters = [build_line_counter(line) for line in lines]
 
     def count(self, points: FloorPoints, *, detected: bool = True) -> CountStep:
+        """Track `points` and count the crossings; `detected=False`: nothing was detected, tracks coast."""
         tracks = self._tracker.update(points, detected=detected)
         crossings: list[LineCrossing] = []
         for counter in self._counters:
             crossings.extend(counter.update(tracks))
         return CountStep(points.t_s, tuple(crossings), tracks)
+
+    def count_detections(
+        self, t_s: float, detections: Detections | None, projector: FloorProjector
+    ) -> CountStep:
+        """A camera frame's detections on the floor; None (the motion gate skipped the frame): tracks coast."""
+        if detections is None:  # nothing moved: tracks coast on their prediction and do not age
+            return self.count(FloorPoints(t_s, np.zeros((0, 2)), np.zeros(0)), detected=False)
+        return self.count(projector.project(detections))
 
 
 class CameraCounting:
@@ -99,7 +108,7 @@ class CameraCounting:
             build_detector(detector, camera=getattr(self._projector, "camera", None)),
             build_motion_gate(detector),
         )
-        self._floor = _FloorCounting(tracker, lines)
+        self._floor = FloorCounting(tracker, lines)
         self._source = build_source(source)
         self.detect_ms: float | None = None
 
@@ -122,10 +131,7 @@ class CameraCounting:
         started_s = time.perf_counter()
         detections = self._detector.detect(frame)
         self.detect_ms = None if detections is None else (time.perf_counter() - started_s) * 1e3
-        if detections is None:  # nothing moved: tracks coast on their prediction and do not age
-            empty = FloorPoints(frame.meta.t_s, np.zeros((0, 2)), np.zeros(0))
-            return self._floor.count(empty, detected=False)
-        return self._floor.count(self._projector.project(detections))
+        return self._floor.count_detections(frame.meta.t_s, detections, self._projector)
 
     def _fit_calibration(self, width_px: int, height_px: int) -> None:
         """Scale the calibration to the frames' size when it differs (once); the detector follows it."""
@@ -218,7 +224,7 @@ class ToFCounting(_SerialCounting):
         self._detector = ToFPeopleDetector(
             fov_deg=config.fov_deg, min_height_m=config.min_height_m, learn_frames=config.learn_frames
         )
-        self._floor = _FloorCounting(tracker, lines)
+        self._floor = FloorCounting(tracker, lines)
         self._sensor_clock = SensorClock(config.frame_rate_hz)
         super().__init__(config.port, config.baudrate, stop)
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from agent.analytics.config import LineConfig, ZoneConfig
-from agent.analytics.lines import LineCounter, build_line_counter
 from agent.config import AgentConfig
 from agent.detect import GatedDetector, build_detector, build_motion_gate
 from agent.detect.config import DetectorConfig
@@ -31,11 +30,11 @@ from agent.geometry.config import FileCalibrationConfig
 from agent.geometry.errors import CalibrationError
 from agent.geometry.lens import Lens
 from agent.geometry.projector import CameraProjector
+from agent.runtime.counting import FloorCounting
 from agent.sim.config import SimSourceConfig
 from agent.sources import FrameSource, build_source
 from agent.sources.config import CameraSourceConfig, FileSourceConfig, FrameSourceConfig
-from agent.track import Tracker, build_tracker
-from agent.types import FloatArray, FloorPoints, Frame
+from agent.types import FloatArray, Frame, LineCrossing
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +66,7 @@ class _Stages:
 
     detector: GatedDetector
     projector: CameraProjector | None
-    tracker: Tracker
-    counters: list[LineCounter]
+    floor: FloorCounting
     epoch: int
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -228,7 +226,7 @@ class LiveSession:
         with self._lock:
             self._lines, self._zones = tuple(lines), tuple(zones)
             self._epoch += 1
-            self._stages.counters = [build_line_counter(line) for line in self._lines]
+            self._stages.floor = FloorCounting(self._config.tracker, self._lines)
             self._stages.counts = {line.name: {"in": 0, "out": 0} for line in self._lines}
             self._stages.epoch = self._epoch
 
@@ -243,8 +241,7 @@ class LiveSession:
                 build_detector(self._detector_config, camera=camera), build_motion_gate(self._detector_config)
             ),
             projector=None if camera is None else CameraProjector(camera, self.point_height_m),
-            tracker=build_tracker(self._config.tracker),
-            counters=[build_line_counter(line) for line in self._lines],
+            floor=FloorCounting(self._config.tracker, self._lines),
             epoch=self._epoch,
             counts={line.name: {"in": 0, "out": 0} for line in self._lines},
         )
@@ -281,18 +278,13 @@ class LiveSession:
             if self._image_size is None:
                 self._fit_to_frames(frame.meta.width_px, frame.meta.height_px)
             stages = self._stages
-            epoch = stages.epoch
+            epoch, floor = stages.epoch, stages.floor
         detections = stages.detector.detect(frame)
         tracks = None
-        crossings = []
+        crossings: tuple[LineCrossing, ...] = ()
         if stages.projector is not None:
-            if detections is None:
-                empty = FloorPoints(frame.meta.t_s, np.zeros((0, 2)), np.zeros(0))
-                tracks = stages.tracker.update(empty, detected=False)
-            else:
-                tracks = stages.tracker.update(stages.projector.project(detections))
-            for counter in stages.counters:
-                crossings.extend(counter.update(tracks))
+            step = floor.count_detections(frame.meta.t_s, detections, stages.projector)
+            tracks, crossings = step.tracks, step.crossings
         with self._new_frame:
             self.frames_seen += 1
             if stages is self._stages and stages.epoch == epoch:  # not rebuilt meanwhile
