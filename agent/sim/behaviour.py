@@ -264,7 +264,7 @@ class PersonalSpace:
             facing = float(rng.choice([np.pi / 2, -np.pi / 2]))
             side = 1.0 if facing > 0 else -1.0
             aisle = float(rng.choice(aisles_y))
-            spot = (float(rng.uniform(*x_range_m)), aisle + side * 0.45 + float(rng.normal(0, 0.05)))
+            spot = (float(rng.uniform(*x_range_m)), aisle + side * 0.55 + float(rng.normal(0, 0.03)))
             walk_m = 0.0 if here_m is None else abs(spot[0] - here_m[0]) + abs(spot[1] - here_m[1])
             arrive_s = now_s + walk_m / speed_m_s
             if self.is_free(spot, arrive_s, arrive_s + stay_s):
@@ -306,7 +306,7 @@ def lane_route(
     goal_m: Point,
     aisles_y: Sequence[float],
     cross_aisles_x: Sequence[float],
-    keep_right_m: float = 0.18,
+    keep_right_m: float = 0.2,
 ) -> list[Point]:
     """Waypoints from `start_m` to `goal_m` along the aisles at `aisles_y`, joined by cross aisles.
 
@@ -318,7 +318,7 @@ def lane_route(
     """
     aisle_from = min(aisles_y, key=lambda y: abs(y - start_m[1]))
     aisle_to = min(aisles_y, key=lambda y: abs(y - goal_m[1]))
-    jitter = float(rng.normal(0, 0.05))
+    jitter = float(rng.normal(0, 0.03))
 
     def lane_y(aisle: float, towards_x: float, from_x: float) -> float:
         return aisle - (keep_right_m if towards_x >= from_x else -keep_right_m) + jitter

@@ -34,6 +34,7 @@ from agent.sim.behaviour import (
 )
 from agent.sim.doorway import Door, DoorwayMix, doorway_people, poisson_arrivals
 from agent.sim.people import Person
+from agent.sim.spacing import keep_apart
 from agent.sim.store import (
     StoreLayout,
     aisle_layout,
@@ -130,7 +131,7 @@ def _aisle_people(rng: np.random.Generator, t0: float, t1: float, pid: int, fact
     rate = 10.0 / 60.0 * factor
     shoppers = aisle_shoppers(rng, poisson_arrivals(rng, t0 - 8.0, t1, lambda _t: rate, rate), pid + 1)
     staff = lingering_staff(rng, pid, [(-2.5, 0.7), (-1.5, 0.7), (2.0, -0.7)], t0, t1 + 1.0, np.pi / 2)
-    return [staff, *shoppers]
+    return keep_apart([staff, *shoppers])
 
 
 def _checkout_people(rng: np.random.Generator, t0: float, t1: float, pid: int, factor: float) -> list[Person]:
@@ -151,7 +152,7 @@ def _busy_people(rng: np.random.Generator, t0: float, t1: float, pid: int, facto
     rate = 40.0 / 60.0 * factor
     inside = 45 if t0 == 0 else 0
     arrivals = [t0] * inside + poisson_arrivals(rng, t0, t1, lambda _t: rate, rate)
-    return wandering_shoppers(
+    shoppers = wandering_shoppers(
         rng,
         arrivals,
         aisles_y=_BUSY_AISLES_Y,
@@ -162,6 +163,7 @@ def _busy_people(rng: np.random.Generator, t0: float, t1: float, pid: int, facto
         stops_mean=4.0,
         start_inside=inside,
     )
+    return keep_apart(shoppers)
 
 
 def _night_people(rng: np.random.Generator, t0: float, t1: float, pid: int, _factor: float) -> list[Person]:

@@ -1,0 +1,80 @@
+"""Simulated walkers hold back behind the person ahead instead of walking through them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent.sim.behaviour import PathBuilder
+from agent.sim.people import Person
+from agent.sim.scenarios import SCENARIOS
+from agent.sim.spacing import keep_apart
+
+
+def _walker(
+    pid: int, t0_s: float, start: tuple[float, float], end: tuple[float, float], speed: float
+) -> Person:
+    return PathBuilder(t0_s, start).walk(end, speed).build(np.random.default_rng(pid), pid, "shopper")
+
+
+def _closest_m(a: Person, b: Person, step_s: float = 0.05) -> float:
+    t = np.arange(max(a.t_start_s, b.t_start_s), min(a.t_end_s, b.t_end_s), step_s)
+    return float(np.min(np.hypot(*(a.positions_m(t) - b.positions_m(t)).T)))
+
+
+def test_a_fast_walker_follows_a_slow_one_at_a_distance_and_arrives_later() -> None:
+    slow = _walker(0, 0.0, (-5.0, 0.0), (5.0, 0.0), 0.6)
+    fast = _walker(1, 1.0, (-5.0, 0.0), (5.0, 0.0), 1.4)
+    assert _closest_m(slow, fast) < 0.1  # as planned, the fast one walks through the slow one
+
+    kept = keep_apart([slow, fast])
+
+    assert kept[0] is slow  # the first to arrive has right of way
+    assert _closest_m(kept[0], kept[1]) >= 0.35  # gap 0.5 m less one step of the faster walker
+    assert kept[1].positions_m(kept[1].t_end_s)[0] == pytest.approx((5.0, 0.0))
+    assert kept[1].t_end_s > fast.t_end_s + 5.0  # held back behind the slow walker
+
+
+def test_people_coming_the_other_way_and_people_walking_together_are_not_held() -> None:
+    east = _walker(0, 0.0, (-5.0, -0.2), (5.0, -0.2), 1.2)
+    west = _walker(1, 0.0, (5.0, 0.2), (-5.0, 0.2), 1.2)
+    first = _walker(2, 0.0, (-5.0, 3.0), (5.0, 3.0), 1.0)
+    partner = (
+        PathBuilder(0.5, (-5.0, 3.0)).walk((5.0, 3.0), 1.3).build(np.random.default_rng(3), 3, "shopper")
+    )
+    together = Person(3, "shopper", partner.appearance, partner.times_s, partner.path_m, group=7)
+    first = Person(2, "shopper", first.appearance, first.times_s, first.path_m, group=7)
+
+    kept = keep_apart([east, west, first, together])
+
+    assert [p.t_end_s for p in kept] == [east.t_end_s, west.t_end_s, first.t_end_s, together.t_end_s]
+
+
+def test_four_walkers_meeting_at_a_crossing_do_not_lock_each_other_up() -> None:
+    # Each one's way is blocked by the next one, in a circle: somebody has to go first.
+    people = [
+        _walker(0, 0.0, (-3.0, -0.2), (3.0, -0.2), 1.0),
+        _walker(1, 0.0, (0.2, -3.0), (0.2, 3.0), 1.0),
+        _walker(2, 0.0, (3.0, 0.2), (-3.0, 0.2), 1.0),
+        _walker(3, 0.0, (-0.2, 3.0), (-0.2, -3.0), 1.0),
+    ]
+    kept = keep_apart(people, max_wait_s=60.0)
+    assert max(p.t_end_s - q.t_end_s for p, q in zip(kept, people, strict=True)) < 10.0
+
+
+def test_busy_shoppers_rarely_come_within_a_head_of_each_other() -> None:
+    people = SCENARIOS["busy"].people(1, 0.0, 30.0)
+    close = total = 0
+    for t in np.arange(0.0, 30.0, 0.5):
+        here = np.array([p.positions_m(t)[0] for p in people if p.present(t)])
+        distance = np.hypot(*(here[:, None] - here[None]).transpose(2, 0, 1))
+        np.fill_diagonal(distance, np.inf)
+        close += int(np.count_nonzero(distance.min(axis=1) < 0.3))
+        total += len(here)
+    # 17 % of shoppers had someone within 0.3 m before walkers held back (about 6.6 % after).
+    assert close / total < 0.1
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError, match="gap_m"):
+        keep_apart([], gap_m=0.0)
