@@ -13,6 +13,7 @@ from agent.evaluate import (
     EvaluationStages,
     _dwell_errors,
     _heatmap_correlation,
+    _tracking_scores,
     evaluate_clip,
     format_table,
     visible_zone_visits,
@@ -41,6 +42,31 @@ def test_heatmap_correlation_is_one_for_the_same_shape() -> None:
         ours.update(Tracks(i * 0.1, np.array([1]), np.array([[0.5, 0.5]])))
     truth = [{"ix": 0, "iy": 0, "person_s": 4.0}]
     assert _heatmap_correlation(truth, ours, grid) == pytest.approx(1.0)
+
+
+def test_a_person_who_leaves_the_view_and_comes_back_is_a_new_identity_to_the_scores() -> None:
+    """footfall never re-identifies anyone: a return after 3 s out of view gets a new track, and
+    that is not an identity switch. A gap under 2 s (a blink) is still one identity."""
+    pytest.importorskip("motmetrics")
+    truth = []
+    ours = []
+    for i in range(100):
+        t_s = i / 10
+        out_of_view = 3.0 <= t_s < 6.0 or 8.0 <= t_s < 9.0
+        truth.append([t_s, [[7, 0.0, 0.0, None if out_of_view else [100, 100]]]])
+        track = 1 if t_s < 6.0 else 2
+        ids = [] if out_of_view else [track]
+        ours.append((t_s, Tracks(t_s, np.array(ids), np.zeros((len(ids), 2)))))
+    _, idf1 = _tracking_scores(truth, ours)
+    assert idf1 == pytest.approx(1.0)
+    # The same track ids against a person back after only 1 s: one identity, two tracks.
+    blink = [[t, [[7, 0.0, 0.0, None if 5.0 <= t < 6.0 else [100, 100]]]] for t, _ in truth]
+    ours_blink = [(t, Tracks(t, np.array([1 if t < 6.0 else 2]), np.zeros((1, 2)))) for t, _ in ours]
+    ours_blink = [
+        (t, tr if not 5.0 <= t < 6.0 else Tracks(t, np.array([]), np.zeros((0, 2)))) for t, tr in ours_blink
+    ]
+    _, idf1_blink = _tracking_scores(blink, ours_blink)
+    assert idf1_blink is not None and idf1_blink < 0.8
 
 
 def test_table_totals() -> None:

@@ -49,9 +49,10 @@ class MotionGate:
         """
         h, w = frame.image.shape[:2]
         size = (self._config.width_px, max(1, round(self._config.width_px * h / w)))
-        # Bilinear to twice the size, then area-average: a tenth of the cost of one area
-        # resize from full size, and still an average of 16 samples per small pixel.
-        twice = cv2.resize(frame.image, (2 * size[0], 2 * size[1]), interpolation=cv2.INTER_LINEAR)
+        # Nearest to twice the size, then area-average: an average of 4 samples per small pixel
+        # (sensor noise halved) that reads only the sampled rows of the frame; an area resize
+        # from full size reads every byte and costs ten times as much, bilinear twice as much.
+        twice = cv2.resize(frame.image, (2 * size[0], 2 * size[1]), interpolation=cv2.INTER_NEAREST)
         small = cv2.resize(twice, size, interpolation=cv2.INTER_AREA)
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
         values = grey.astype(np.float32)

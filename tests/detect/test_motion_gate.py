@@ -61,7 +61,16 @@ CASES = [
         "a person creeps 1 px a frame: the change since the last detection adds up",
         PERSON,
         [(0.05 * k, _scene((100 + k, 100), noise_seed=k)) for k in range(1, 9)],
-        [False, False, False, False, False, False, True, False],  # opens after 7 px: over a small pixel
+        [
+            False,
+            False,
+            False,
+            False,
+            False,
+            True,
+            False,
+            False,
+        ],  # opens after 6 px: over a small pixel (5 px)
     ),
     (
         "auto exposure brightens the whole picture by 40 %",
