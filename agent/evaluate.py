@@ -44,8 +44,9 @@ HEAD_TOP_HEIGHT_M = 1.7
 # return after leaving the image cannot be joined to the earlier track, and MOT's convention of
 # one identity per person would score that privacy rule as identity switches.
 OUT_OF_VIEW_NEW_ID_S = 2.0
-# Two heads seen from above are at least about a shoulder width apart (m): closer peaks are one person.
-HEAD_MIN_SEPARATION_M = 0.45
+# A second peak closer than this (m) to a tracked head is that person (a shoulder, a bag); two
+# people's heads seen from above, even a child's holding a hand, are farther apart.
+HEAD_MIN_SEPARATION_M = 0.3
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def config_text(scenario: Scenario, width_px: int = 640, height_px: int = 480) -
         "",
         "[tracker]",
         'type = "kalman"',
-        "min_separation_m = 0.45         # a second peak on a shoulder or bag is the same person",
+        "min_separation_m = 0.3          # a second peak this close to a head is that person (shoulder, bag)",
     ]
     for line in scenario.layout.lines:
         lines += [
