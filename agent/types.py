@@ -151,9 +151,6 @@ class Tracks:
     ids: IntArray
     positions_m: FloatArray
     ended_ids: tuple[int, ...] = ()
-    # Where each track was first detected (N, 2) m, before it was confirmed; None when the
-    # tracker does not say (line counters then start from the first reported position).
-    origins_m: FloatArray | None = None
 
     def __post_init__(self) -> None:
         _check_time("Tracks", self.t_s)
@@ -162,11 +159,6 @@ class Tracks:
             self, "positions_m", _frozen_array("Tracks.positions_m", self.positions_m, (None, 2), float)
         )
         _check_same_length("Tracks", ids=self.ids, positions_m=self.positions_m)
-        if self.origins_m is not None:
-            object.__setattr__(
-                self, "origins_m", _frozen_array("Tracks.origins_m", self.origins_m, (None, 2), float)
-            )
-            _check_same_length("Tracks", ids=self.ids, origins_m=self.origins_m)
         if len(np.unique(self.ids)) != len(self.ids):
             raise ValueError(f"Tracks.ids: expected unique ids, got {self.ids.tolist()}")
 

@@ -11,9 +11,7 @@ from it. Both modes only count a change of firm side whose path crossed the
   to last firm side, so back-and-forth at a door cancels out (Xovis's "late
   count").
 
-A track's path is taken from where it was first detected (`Tracks.origins_m`,
-when the tracker gives it), not from where it was confirmed a few detections
-later. Per-track state dies with the track.
+Per-track state dies with the track.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ import numpy as np
 
 from agent.analytics.config import LineConfig
 from agent.geometry.shapes import FloorLine, segments_cross
-from agent.types import FloatArray, LineCrossing, Tracks
+from agent.types import LineCrossing, Tracks
 
 
 @dataclass
@@ -64,8 +62,6 @@ class LineCounter:
         sides = np.where(np.abs(distances) >= max(self._hysteresis_m, 1e-12), np.sign(distances), 0).astype(
             int
         )
-        if tracks.origins_m is not None:  # a new track's path starts where it was first detected
-            self._start_new_tracks_at_origins(ids, tracks.origins_m)
         # One vectorised segment test for every track seen before, instead of one per track.
         known = [i for i, track_id in enumerate(ids) if track_id in self._state]
         crossed = np.zeros(len(ids), dtype=bool)
@@ -103,22 +99,6 @@ class LineCounter:
                     LineCrossing(self.line.name, "in" if state.firm_side > 0 else "out", tracks.t_s)
                 )
         return crossings
-
-    def _start_new_tracks_at_origins(self, ids: list[int], origins_m: FloatArray) -> None:
-        """State for the tracks not seen before, at the point each was first detected.
-
-        A track is reported once confirmed, a few detections after its first
-        one: a person walking fast across a line near the image edge can be
-        over it by then. Starting from the first detection counts that
-        passage; the hysteresis and segment tests still apply to the whole path.
-        """
-        new = [i for i, track_id in enumerate(ids) if track_id not in self._state]
-        if not new:
-            return
-        distances = self.line.signed_distance_m(origins_m[new])
-        for i, distance, origin in zip(new, distances.tolist(), origins_m[new].tolist(), strict=True):
-            side = int(np.sign(distance)) if abs(distance) >= max(self._hysteresis_m, 1e-12) else 0
-            self._state[ids[i]] = _TrackOnLine(origin, side, side, False, False)
 
 
 def build_line_counter(config: LineConfig) -> LineCounter:

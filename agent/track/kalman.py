@@ -68,7 +68,7 @@ class _TrackTable:
     `states` (T, 4): x, y (m), vx, vy (m/s); `covariances` (T, 4, 4) in the
     same units; `hits` matches so far; `unseen_s` detecting seconds since the
     last match; `matched_now` whether the current update matched the track;
-    `misses` detections missed in a row; `origins` (T, 2) m where each track was first detected.
+    `misses` detections missed in a row.
     """
 
     ids: IntArray
@@ -79,7 +79,6 @@ class _TrackTable:
     confirmed: BoolArray
     matched_now: BoolArray
     misses: IntArray
-    origins: FloatArray
 
     @classmethod
     def empty(cls) -> _TrackTable:
@@ -93,7 +92,6 @@ class _TrackTable:
             np.zeros(0, bool),
             np.zeros(0, bool),
             np.zeros(0, np.int64),
-            np.zeros((0, 2)),
         )
 
     def __len__(self) -> int:
@@ -111,7 +109,6 @@ class _TrackTable:
         self.confirmed = self.confirmed[kept]
         self.matched_now = self.matched_now[kept]
         self.misses = self.misses[kept]
-        self.origins = self.origins[kept]
 
     def append(self, first_id: int, positions_m: FloatArray, covariance: FloatArray, confirmed: bool) -> None:
         """Start one track per row of `positions_m` (N, 2), at rest, with ids from `first_id` on."""
@@ -126,7 +123,6 @@ class _TrackTable:
         self.confirmed = np.concatenate([self.confirmed, np.full(count, confirmed)])
         self.matched_now = np.concatenate([self.matched_now, np.ones(count, bool)])
         self.misses = np.concatenate([self.misses, np.zeros(count, np.int64)])
-        self.origins = np.concatenate([self.origins, positions_m])
 
 
 class KalmanTracker:
@@ -258,13 +254,7 @@ class KalmanTracker:
             inside = ((position >= self._seen_low_m) & (position <= self._seen_high_m)).all(axis=1)
             seen = table.matched_now | ((table.misses <= self._show_missed) & inside)
         shown = table.confirmed & seen
-        return Tracks(
-            t_s,
-            table.ids[shown],
-            table.states[shown, :2],
-            ended_ids=tuple(ended_ids.tolist()),
-            origins_m=table.origins[shown],
-        )
+        return Tracks(t_s, table.ids[shown], table.states[shown, :2], ended_ids=tuple(ended_ids.tolist()))
 
     def _associate(self, tracks: Rows, points_m: FloatArray, candidates: Rows) -> tuple[Rows, Rows]:
         """Match the table rows `tracks` to the detections `candidates`, correct the matched tracks

@@ -168,30 +168,3 @@ def test_unconfirmed_tracks_do_not_inflate_counts() -> None:
         tracks = tracker.update(FloorPoints(t_s, xy, np.full(len(xy), 0.8)))
         counted += [c.direction for c in counter.update(tracks)]
     assert counted == ["in"] * 7
-
-
-@pytest.mark.parametrize("mode", ["immediate", "late"])
-def test_a_fast_walker_who_enters_the_view_at_the_line_is_counted_from_the_first_detection(mode: str) -> None:
-    """The tracker confirms a track at its third detection; a person first seen 0.3 m before
-    the line at 1.5 m/s is past it by then. The path counts from the first detection."""
-    tracker = KalmanTracker(min_hits=3)
-    counter = LineCounter(LINE, 0.2, mode)
-    from_confirmation = LineCounter(LINE, 0.2, mode)  # the same tracks without their origins
-    counted, counted_from_confirmation = [], []
-    for i in range(25):  # seen for 1 s, then gone until the track ends
-        xy = np.array([[2.0, -0.3 + 0.15 * i]]) if i < 10 else np.zeros((0, 2))
-        tracks = tracker.update(FloorPoints(i / 10, xy, np.full(len(xy), 0.8)))
-        counted += [c.direction for c in counter.update(tracks)]
-        stripped = Tracks(tracks.t_s, tracks.ids, tracks.positions_m, tracks.ended_ids)
-        counted_from_confirmation += [c.direction for c in from_confirmation.update(stripped)]
-    assert counted == ["in"]
-    assert counted_from_confirmation == []
-
-
-def test_a_track_first_seen_beside_the_segment_is_not_counted_from_there() -> None:
-    """The origin only starts the path: the segment and hysteresis tests still hold for all of it."""
-    counter = LineCounter(LINE, 0.2)
-    first = Tracks(0.0, np.array([1]), np.array([[5.0, -0.5]]), origins_m=np.array([[5.0, -0.5]]))
-    counter.update(first)
-    counted = counter.update(Tracks(0.1, np.array([1]), np.array([[5.0, 0.5]])))
-    assert counted == []  # walked past the end of the segment (x = 5 > 4)
