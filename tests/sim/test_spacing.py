@@ -78,3 +78,16 @@ def test_busy_shoppers_rarely_come_within_a_head_of_each_other() -> None:
 def test_bad_arguments_are_refused() -> None:
     with pytest.raises(ValueError, match="gap_m"):
         keep_apart([], gap_m=0.0)
+
+
+def test_busy_shoppers_are_held_up_for_seconds_not_gridlocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import agent.sim.scenarios as scenarios
+
+    monkeypatch.setattr(scenarios, "keep_apart", lambda people: people)
+    planned = SCENARIOS["busy"].people(2, 0.0, 30.0)
+    kept = keep_apart(planned)
+    waited_s = np.array(
+        [(k.t_end_s - k.t_start_s) - (p.t_end_s - p.t_start_s) for p, k in zip(planned, kept, strict=True)]
+    )
+    assert np.median(waited_s) < 8.0  # about 3 s measured: slowing behind slower walkers
+    assert np.mean(waited_s >= 59.9) < 0.05  # hardly anyone waits out the whole minute
