@@ -6,7 +6,7 @@ Evaluates every committed clip in `sim_videos/` and, for every scenario,
 held-out clips rendered by the simulator (`agent.sim.clip.write_clip`, as
 `footfall simulate` does) into a temporary folder that is deleted
 afterwards. Seed 1 is the committed clips' seed and the shipped model was
-trained on seeds 10000-10299, so seeds 2 and up are held out from both.
+trained on seeds 10000-10599, so seeds 2 and up are held out from both.
 Every clip runs through the agent's own counting stages
 (`agent.evaluate.evaluate_clip`) with the scenario's installer config from
 `config/scenarios/`, its detector replaced by the ONNX model given with

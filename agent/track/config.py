@@ -35,7 +35,7 @@ class KalmanTrackerConfig(Section):
         default=0.0,
         ge=0,
         description="Overhead cameras: a spare detection this close to a tracked person is that person "
-        "(about 0.45 for heads); 0 = off, for side views.",
+        "(about 0.3 for heads: a child at a parent's hand is farther); 0 = off, for side views.",
     )
     show_missed: int = Field(
         default=1,
