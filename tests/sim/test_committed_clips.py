@@ -114,3 +114,17 @@ def test_buckets_have_the_report_shapes_and_add_up(truth_path: Path) -> None:
     person_s = sum(c["person_s"] for c in truth["heatmap"]["cells"])
     frames_people = sum(len(rows) for _t, rows in truth["frames"])
     assert person_s <= frames_people / truth["fps"] + 1e-6
+
+
+def test_the_readme_lists_each_clips_true_counts() -> None:
+    readme = (CLIPS / "README.md").read_text(encoding="utf-8")
+    for truth_path in SCENARIO_TRUTHS:
+        name = truth_path.name.split(".")[0]
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        row = next(line for line in readme.splitlines() if line.startswith(f"| {name} |"))
+        for line in truth["lines"]:
+            counts = {
+                d: sum(1 for c in truth["crossings"] if c["line"] == line["name"] and c["direction"] == d)
+                for d in ("in", "out")
+            }
+            assert f"{line['name']} in={counts['in']} out={counts['out']}" in row, row
