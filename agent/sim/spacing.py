@@ -1,15 +1,16 @@
 """Walkers who slow down instead of walking through the person ahead of them.
 
 The behaviour generators plan each shopper's route alone, so a fast walker
-would overtake a slow one by passing through them, and two people reaching
-a cross aisle together would merge. Real people keep a body's width apart:
-they hold back until there is room. `keep_apart` replays everyone in order
-of arrival (the earlier one has right of way) and, whenever a walker would
-come closer than `gap_m` to someone in the corridor ahead of them, makes the
-walker stand a moment just before, then go on with the rest of the route
-later. People coming the other way are not waited for: they pass side by
-side, as the lanes keep them (`lane_route`'s keep-right offset). People in
-one group (walking together) do not wait for each other.
+would overtake a slow one by passing through them. Real people keep a
+body's width apart: they hold back until there is room. `keep_apart` moves
+everyone together in small time steps along their planned routes; a walker
+holds (stands for a step) while someone going the same way is close ahead
+in their corridor, and walks the rest of the route that much later. People
+crossing or coming the other way are not waited for: they pass, and the
+lanes (`lane_route`'s keep-right offset) keep opposite walkers side by side.
+People in one group (walking together) do not wait for each other. When
+walkers wait for each other in a circle (at a crossing), the first listed
+goes.
 
 Written by hand: crowd simulators (social-force models) steer continuously,
 whereas the truth here must stay a keyframed path (`Person`), so the only
@@ -42,11 +43,11 @@ def keep_apart(
 
     Everyone moves together in steps of `step_s`, along their planned route.
     A walker holds (does not advance) on a step when someone on their way
-    (walking, or holding) is in front of them, closer than `gap_m` and less
-    than `corridor_m` to either side of their heading, unless that person
-    comes the other way or, waiting for them in turn, arrived earlier (so two
-    never wait for each other). People standing where they planned to (at a
-    shelf, in a queue) are passed by, as the lanes keep walkers clear of them. A
+    (walking, or holding) and heading within 60 degrees of the same way is in
+    front of them, closer than `gap_m` and less than `corridor_m` to either
+    side of their heading. People standing where they planned to (at a shelf,
+    in a queue) are passed by, as the lanes keep walkers clear of them. A
+    circle of walkers waiting for each other releases its first-listed one. A
     walker waits `max_wait_s` at most in all, then walks on as in a real crush.
 
     Raises:
