@@ -44,6 +44,9 @@ HEAD_TOP_HEIGHT_M = 1.7
 # return after leaving the image cannot be joined to the earlier track, and MOT's convention of
 # one identity per person would score that privacy rule as identity switches.
 OUT_OF_VIEW_NEW_ID_S = 2.0
+# A count of ours and a true passage of the same line and direction this close in time (s) are
+# the same person's: a track is counted once it is the hysteresis past the line, the truth at 0.2 m.
+MATCH_PASSAGE_S = 3.0
 # A second peak closer than this (m) to a tracked head is that person (a shoulder, a bag); two
 # people's heads seen from above, even a child's holding a hand, are farther apart.
 HEAD_MIN_SEPARATION_M = 0.3
@@ -106,6 +109,41 @@ def tracker_config(name: str, overhead: bool = False) -> TrackerConfig:
     raise ValueError(f"tracker is {name!r}, should be 'kalman' or 'nearest'")
 
 
+@dataclass(frozen=True)
+class Passage:
+    """One line passage (a truth crossing or one of our counts): line, direction, time (s)."""
+
+    line: str
+    direction: str
+    t_s: float
+
+
+def match_passages(
+    truth: list[Passage], ours: list[Passage], tolerance_s: float = MATCH_PASSAGE_S
+) -> tuple[list[Passage], list[Passage]]:
+    """The true passages no count of ours matches, and our counts that match none, in time order.
+
+    A count matches a true passage on the same line and in the same direction
+    at most `tolerance_s` seconds apart; each is used once, closest in time
+    first (so one extra count next to a right one is the extra).
+    """
+    pairs = sorted(
+        (abs(t.t_s - o.t_s), i, j)
+        for i, t in enumerate(truth)
+        for j, o in enumerate(ours)
+        if (t.line, t.direction) == (o.line, o.direction) and abs(t.t_s - o.t_s) <= tolerance_s
+    )
+    used_truth: set[int] = set()
+    used_ours: set[int] = set()
+    for _, i, j in pairs:
+        if i not in used_truth and j not in used_ours:
+            used_truth.add(i)
+            used_ours.add(j)
+    missed = [t for i, t in enumerate(truth) if i not in used_truth]
+    extra = [o for j, o in enumerate(ours) if j not in used_ours]
+    return sorted(missed, key=lambda p: p.t_s), sorted(extra, key=lambda p: p.t_s)
+
+
 @dataclass
 class ClipResult:
     """What one clip measured; `None` where a figure could not be computed."""
@@ -118,6 +156,8 @@ class ClipResult:
     idf1: float | None = None
     dwell_error: dict[str, float] = field(default_factory=dict)  # zone -> relative error of the median
     heatmap_r: float | None = None
+    missed: list[Passage] = field(default_factory=list)  # true passages with no count of ours
+    extra: list[Passage] = field(default_factory=list)  # our counts with no true passage
 
 
 def evaluate_clip(
@@ -144,6 +184,7 @@ def evaluate_clip(
     watcher = ZoneWatcher(config.zones)
     heatmap = HeatmapAccumulator(grid)
     ours: dict[tuple[str, str], int] = {}
+    our_passages: list[Passage] = []
     dwell: dict[str, list[float]] = {}
     frames: list[tuple[float, Any]] = []
     try:
@@ -151,6 +192,7 @@ def evaluate_clip(
             for crossing in step.crossings:
                 key = (crossing.line, crossing.direction)
                 ours[key] = ours.get(key, 0) + 1
+                our_passages.append(Passage(crossing.line, crossing.direction, crossing.t_s))
             if step.tracks is None:
                 continue
             heatmap.update(step.tracks)
@@ -166,6 +208,8 @@ def evaluate_clip(
                 1 for c in truth["crossings"] if c["line"] == line["name"] and c["direction"] == direction
             )
             result.counts[(line["name"], direction)] = (expected, ours.get((line["name"], direction), 0))
+    true_passages = [Passage(c["line"], c["direction"], c["t_s"]) for c in truth["crossings"]]
+    result.missed, result.extra = match_passages(true_passages, our_passages)
     result.mota, result.idf1 = _tracking_scores(truth["frames"], frames)
     seen = visible_frames(truth["frames"])
     result.dwell_error = _dwell_errors(visible_zone_visits(seen, truth["zones"], truth["fps"]), dwell)
@@ -333,6 +377,18 @@ def format_table(results: list[ClipResult]) -> str:
     return "\n".join(rows)
 
 
+def format_passages(results: list[ClipResult]) -> str:
+    """Per clip, the true passages we did not count and our counts of no true passage, with times."""
+    rows = []
+    for result in results:
+        for kind, passages in (("missed", result.missed), ("extra", result.extra)):
+            rows += [
+                f"{result.clip:<10} {kind:<6} {p.line:<15} {p.direction:<4} at {p.t_s:7.1f} s"
+                for p in passages
+            ]
+    return "\n".join(rows) if rows else "every passage counted once, no count without a passage"
+
+
 def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register `footfall evaluate`."""
     parser = subparsers.add_parser(
@@ -381,6 +437,12 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:  # type
         metavar="M",
         help="height of the detected point above the floor (default: the config's, 1.7 with --model)",
     )
+    parser.add_argument(
+        "--passages",
+        action="store_true",
+        help=f"also list each true passage not counted and each count with no true passage within "
+        f"{MATCH_PASSAGE_S:g} s, with its time in the clip (where to look)",
+    )
     parser.set_defaults(func=_cmd_evaluate)
 
 
@@ -411,4 +473,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"[{index}/{len(truths)}] {truth.name}", file=sys.stderr, flush=True)
         results.append(evaluate_clip(truth, args.config_dir, stages))
     print(format_table(results))
+    if args.passages:
+        print()
+        print(format_passages(results))
     return 0

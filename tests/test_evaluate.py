@@ -11,11 +11,14 @@ from agent.analytics.heatmap import HeatmapAccumulator
 from agent.evaluate import (
     ClipResult,
     EvaluationStages,
+    Passage,
     _dwell_errors,
     _heatmap_correlation,
     _tracking_scores,
     evaluate_clip,
+    format_passages,
     format_table,
+    match_passages,
     visible_zone_visits,
 )
 from agent.geometry.grid import FloorGrid
@@ -69,6 +72,27 @@ def test_a_person_who_leaves_the_view_and_comes_back_is_a_new_identity_to_the_sc
     assert idf1_blink is not None and idf1_blink < 0.8
 
 
+def test_passages_are_matched_by_line_direction_and_time() -> None:
+    truth = [Passage("door", "in", 10.0), Passage("door", "in", 12.0), Passage("door", "out", 20.0)]
+    ours = [
+        Passage("door", "in", 10.4),  # the first
+        Passage("door", "in", 10.6),  # a second count of the same person: extra
+        Passage("door", "in", 30.0),  # nobody passed then: extra
+        Passage("door", "in", 20.5),  # the wrong direction: extra, and the "out" is missed
+    ]
+    missed, extra = match_passages(truth, ours)
+    # 12.0 is within 3 s of 10.6, so the second count goes to the second passage.
+    assert missed == [Passage("door", "out", 20.0)]
+    assert extra == [Passage("door", "in", 20.5), Passage("door", "in", 30.0)]
+    table = format_passages([ClipResult("shop", missed=missed, extra=extra)])
+    assert table.splitlines() == [
+        "shop       missed door            out  at    20.0 s",
+        "shop       extra  door            in   at    20.5 s",
+        "shop       extra  door            in   at    30.0 s",
+    ]
+    assert format_passages([ClipResult("shop")]).startswith("every passage counted once")
+
+
 def test_table_totals() -> None:
     result = ClipResult("c", counts={("door", "in"): (10, 9), ("door", "out"): (5, 5)})
     table = format_table([result])
@@ -81,6 +105,8 @@ def test_entrance_clip_is_evaluated_against_its_truth() -> None:
     result = evaluate_clip(ROOT / "sim_videos" / "entrance.truth.json", ROOT / "config" / "scenarios")
     assert set(result.counts) == {("door", "in"), ("door", "out")}
     assert result.counts[("door", "in")][0] == 6 and result.counts[("door", "out")][0] == 3  # the truth
+    missing = sum(truth - ours for truth, ours in result.counts.values())
+    assert len(result.missed) - len(result.extra) == missing  # the listed passages explain the counts
     assert result.heatmap_r is not None and -1.0 <= result.heatmap_r <= 1.0
 
 
