@@ -51,7 +51,7 @@ class MotionGate:
         size = (self._config.width_px, max(1, round(self._config.width_px * h / w)))
         # Nearest to twice the size, then area-average: an average of 4 samples per small pixel
         # (sensor noise halved) that reads only the sampled rows of the frame; an area resize
-        # from full size reads every byte and costs ten times as much, bilinear twice as much.
+        # from full size reads every byte and costs ten times as much, bilinear sampling 1.5 times.
         twice = cv2.resize(frame.image, (2 * size[0], 2 * size[1]), interpolation=cv2.INTER_NEAREST)
         small = cv2.resize(twice, size, interpolation=cv2.INTER_AREA)
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
