@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 import threading
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from agent.geometry.regions import points_in_polygon
 from agent.runtime.counting import build_counting
 from agent.sources.config import FileSourceConfig
 from agent.track.config import KalmanTrackerConfig, NearestTrackerConfig, TrackerConfig
+from agent.types import LineCrossing
 
 # A track and a true person further apart than this are not the same person (m).
 _MATCH_DISTANCE_M = 0.5
@@ -109,18 +111,9 @@ def tracker_config(name: str, overhead: bool = False) -> TrackerConfig:
     raise ValueError(f"tracker is {name!r}, should be 'kalman' or 'nearest'")
 
 
-@dataclass(frozen=True)
-class Passage:
-    """One line passage (a truth crossing or one of our counts): line, direction, time (s)."""
-
-    line: str
-    direction: str
-    t_s: float
-
-
 def match_passages(
-    truth: list[Passage], ours: list[Passage], tolerance_s: float = MATCH_PASSAGE_S
-) -> tuple[list[Passage], list[Passage]]:
+    truth: list[LineCrossing], ours: list[LineCrossing], tolerance_s: float = MATCH_PASSAGE_S
+) -> tuple[list[LineCrossing], list[LineCrossing]]:
     """The true passages no count of ours matches, and our counts that match none, in time order.
 
     A count matches a true passage on the same line and in the same direction
@@ -156,8 +149,8 @@ class ClipResult:
     idf1: float | None = None
     dwell_error: dict[str, float] = field(default_factory=dict)  # zone -> relative error of the median
     heatmap_r: float | None = None
-    missed: list[Passage] = field(default_factory=list)  # true passages with no count of ours
-    extra: list[Passage] = field(default_factory=list)  # our counts with no true passage
+    missed: list[LineCrossing] = field(default_factory=list)  # true passages with no count of ours
+    extra: list[LineCrossing] = field(default_factory=list)  # our counts with no true passage
 
 
 def evaluate_clip(
@@ -183,16 +176,12 @@ def evaluate_clip(
     counting = build_counting(config, threading.Event())
     watcher = ZoneWatcher(config.zones)
     heatmap = HeatmapAccumulator(grid)
-    ours: dict[tuple[str, str], int] = {}
-    our_passages: list[Passage] = []
+    our_passages: list[LineCrossing] = []
     dwell: dict[str, list[float]] = {}
     frames: list[tuple[float, Any]] = []
     try:
         for step in counting.steps():
-            for crossing in step.crossings:
-                key = (crossing.line, crossing.direction)
-                ours[key] = ours.get(key, 0) + 1
-                our_passages.append(Passage(crossing.line, crossing.direction, crossing.t_s))
+            our_passages.extend(step.crossings)
             if step.tracks is None:
                 continue
             heatmap.update(step.tracks)
@@ -202,13 +191,13 @@ def evaluate_clip(
     finally:
         counting.close()
     result = ClipResult(name or truth_path.name.replace(".truth.json", ""))
+    true_passages = [LineCrossing(c["line"], c["direction"], c["t_s"]) for c in truth["crossings"]]
+    expected: Counter[tuple[str, str]] = Counter((c.line, c.direction) for c in true_passages)
+    ours: Counter[tuple[str, str]] = Counter((c.line, c.direction) for c in our_passages)
     for line in truth["lines"]:
         for direction in ("in", "out"):
-            expected = sum(
-                1 for c in truth["crossings"] if c["line"] == line["name"] and c["direction"] == direction
-            )
-            result.counts[(line["name"], direction)] = (expected, ours.get((line["name"], direction), 0))
-    true_passages = [Passage(c["line"], c["direction"], c["t_s"]) for c in truth["crossings"]]
+            key = (line["name"], direction)
+            result.counts[key] = (expected[key], ours[key])
     result.missed, result.extra = match_passages(true_passages, our_passages)
     result.mota, result.idf1 = _tracking_scores(truth["frames"], frames)
     seen = visible_frames(truth["frames"])

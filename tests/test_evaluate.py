@@ -11,7 +11,6 @@ from agent.analytics.heatmap import HeatmapAccumulator
 from agent.evaluate import (
     ClipResult,
     EvaluationStages,
-    Passage,
     _dwell_errors,
     _heatmap_correlation,
     _tracking_scores,
@@ -22,7 +21,7 @@ from agent.evaluate import (
     visible_zone_visits,
 )
 from agent.geometry.grid import FloorGrid
-from agent.types import Tracks
+from agent.types import LineCrossing, Tracks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,17 +72,21 @@ def test_a_person_who_leaves_the_view_and_comes_back_is_a_new_identity_to_the_sc
 
 
 def test_passages_are_matched_by_line_direction_and_time() -> None:
-    truth = [Passage("door", "in", 10.0), Passage("door", "in", 12.0), Passage("door", "out", 20.0)]
+    truth = [
+        LineCrossing("door", "in", 10.0),
+        LineCrossing("door", "in", 12.0),
+        LineCrossing("door", "out", 20.0),
+    ]
     ours = [
-        Passage("door", "in", 10.4),  # the first
-        Passage("door", "in", 10.6),  # a second count of the same person: extra
-        Passage("door", "in", 30.0),  # nobody passed then: extra
-        Passage("door", "in", 20.5),  # the wrong direction: extra, and the "out" is missed
+        LineCrossing("door", "in", 10.4),  # the first
+        LineCrossing("door", "in", 10.6),  # a second count of the same person: extra
+        LineCrossing("door", "in", 30.0),  # nobody passed then: extra
+        LineCrossing("door", "in", 20.5),  # the wrong direction: extra, and the "out" is missed
     ]
     missed, extra = match_passages(truth, ours)
     # 12.0 is within 3 s of 10.6, so the second count goes to the second passage.
-    assert missed == [Passage("door", "out", 20.0)]
-    assert extra == [Passage("door", "in", 20.5), Passage("door", "in", 30.0)]
+    assert missed == [LineCrossing("door", "out", 20.0)]
+    assert extra == [LineCrossing("door", "in", 20.5), LineCrossing("door", "in", 30.0)]
     table = format_passages([ClipResult("shop", missed=missed, extra=extra)])
     assert table.splitlines() == [
         "shop       missed door            out  at    20.0 s",
