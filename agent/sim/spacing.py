@@ -106,6 +106,8 @@ def _waits_for(
     )
     ahead &= ~((groups[:, None] == groups[None, :]) & (groups[:, None] >= 0))
     np.fill_diagonal(ahead, False)
+    if not ahead.any():  # most steps: nobody is held, so there is no circle to look for
+        return np.asarray(ahead, dtype=np.bool_)
     return np.asarray(ahead & ~_first_in_each_cycle(ahead)[:, None], dtype=np.bool_)
 
 
@@ -122,32 +124,25 @@ def _first_in_each_cycle(waits: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
 
 
 def _with_holds(person: Person, hold_steps: list[int], step_s: float) -> Person:
-    """`person` with a pause of `step_s` at each planned step in `hold_steps` (ascending)."""
-    shift_s = 0.0
-    for plan_step, count in _runs(hold_steps):
-        person = _with_pause(person, person.times_s[0] + plan_step * step_s + shift_s, count * step_s)
-        shift_s += count * step_s
-    return person
-
-
-def _runs(steps: list[int]) -> list[tuple[int, int]]:
-    """Equal consecutive values as (value, how many)."""
-    runs: list[tuple[int, int]] = []
-    for value in steps:
-        if runs and runs[-1][0] == value:
-            runs[-1] = (value, runs[-1][1] + 1)
-        else:
-            runs.append((value, 1))
-    return runs
-
-
-def _with_pause(person: Person, at_s: float, pause_s: float) -> Person:
-    """`person` standing still for `pause_s` at their position at `at_s`, the rest of the path that much later."""
+    """`person` standing still for `step_s` at each planned step in `hold_steps` (non-decreasing),
+    the rest of the path that much later; one new path, built in one pass."""
+    if not hold_steps:
+        return person
+    plan_steps, counts = np.unique(hold_steps, return_counts=True)
+    at_s = person.times_s[0] + plan_steps * step_s  # on the planned timeline
+    pause_s = counts * step_s
+    delay_s = np.concatenate([[0.0], np.cumsum(pause_s)])  # before each pause, and after the last
     times = person.times_s
-    before = times <= at_s
-    where = person.positions_m(at_s)[0]
     facing = person.facing_rad if person.facing_rad is not None else np.full(len(times), np.nan)
-    new_times = np.concatenate([times[before], [at_s, at_s + pause_s], times[~before] + pause_s])
-    new_path = np.concatenate([person.path_m[before], [where, where], person.path_m[~before]])
-    new_facing = np.concatenate([facing[before], [np.nan, np.nan], facing[~before]])
-    return replace(person, times_s=new_times, path_m=new_path, facing_rad=new_facing)
+    # A keyframe at a pause's own time stays before it; later ones move by every earlier pause.
+    moved_s = times + delay_s[np.searchsorted(at_s, times, side="left")]
+    starts_s = at_s + delay_s[:-1]
+    where = person.positions_m(at_s)
+    all_times = np.concatenate([moved_s, starts_s, starts_s + pause_s])
+    order = np.argsort(all_times, kind="stable")  # keyframes first where times tie
+    return replace(
+        person,
+        times_s=all_times[order],
+        path_m=np.concatenate([person.path_m, where, where])[order],
+        facing_rad=np.concatenate([facing, np.full(2 * len(at_s), np.nan)])[order],
+    )
