@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from agent.analytics.update_step import UpdateStep
 from agent.geometry.grid import OUTSIDE, FloorGrid
 from agent.types import Tracks
-
-# Longest gap between updates credited to a cell (s): more means the source stalled.
-_MAX_STEP_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -36,12 +34,11 @@ class HeatmapAccumulator:
         self.grid = grid
         self._person_s: dict[int, float] = defaultdict(float)
         self._people: dict[int, set[int]] = defaultdict(set)
-        self._last_t_s: float | None = None
+        self._step = UpdateStep()
 
     def update(self, tracks: Tracks) -> None:
         """Credit each track's cell with the time since the previous update."""
-        step_s = 0.0 if self._last_t_s is None else min(_MAX_STEP_S, max(0.0, tracks.t_s - self._last_t_s))
-        self._last_t_s = tracks.t_s
+        step_s = self._step.advance(tracks.t_s)
         if not len(tracks):
             return
         for track_id, cell in zip(

@@ -4,7 +4,9 @@ A visit starts when a track has been inside a zone for `enter_s` and ends
 when it has been outside for `exit_s` (or the track ends), so a person who
 pauses at the edge, or disappears behind a shelf for a moment, stays one
 visit (Frigate #10739, #3738: occupancy flickering off when someone pauses).
-Its dwell time runs from the first to the last moment inside. Occupancy is
+Its dwell time runs from the first to the last update inside, plus the
+interval the first of them stands for (`UpdateStep`): seen inside in N
+frames at 10 fps is N / 10 s, as the heatmap credits it. Occupancy is
 the number of visits in progress. A transition A -> B is recorded when a
 track's visit to B starts and its previous visit was to A (walking routes, in
 aggregate only). Per-track state dies with the track.
@@ -22,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agent.analytics.config import ZoneConfig
+from agent.analytics.update_step import UpdateStep
 from agent.geometry.regions import FloorPolygon
 from agent.types import Tracks
 
@@ -66,6 +69,7 @@ class ZoneUpdate:
 class _Presence:
     first_inside_s: float  # start of the current run of "inside" (or of the visit once started)
     last_inside_s: float
+    first_step_s: float  # the interval the first update of the run stands for (s)
     visiting: bool = False
 
 
@@ -122,10 +126,12 @@ class ZoneWatcher:
         # Per zone: the tracks with a presence there, and how many of those are visiting (occupancy).
         self._present: dict[str, set[int]] = {z.name: set() for z in zones}
         self._visiting: dict[str, int] = dict.fromkeys(self._present, 0)
+        self._step = UpdateStep()
 
     def update(self, tracks: Tracks) -> ZoneUpdate:
         """Advance with this update of the tracks."""
         t_s = tracks.t_s
+        step_s = self._step.advance(t_s)
         visits: list[ZoneVisit] = []
         transitions: list[ZoneTransition] = []
         ids = tracks.ids.tolist()
@@ -145,10 +151,11 @@ class ZoneWatcher:
                 presence = state.presence.get(zone)
                 if zone_inside[row]:
                     if presence is None:
-                        presence = state.presence[zone] = _Presence(t_s, t_s)
+                        presence = state.presence[zone] = _Presence(t_s, t_s, step_s)
                         present.add(track_id)
                     elif not presence.visiting and t_s - presence.last_inside_s > exit_s:
                         presence.first_inside_s = t_s  # a new run after a real absence
+                        presence.first_step_s = step_s
                     presence.last_inside_s = t_s
                     if not presence.visiting and t_s - presence.first_inside_s >= enter_s:
                         presence.visiting = True
@@ -179,4 +186,5 @@ class ZoneWatcher:
 
 
 def _finish(zone: str, presence: _Presence, track_id: int) -> ZoneVisit:
-    return ZoneVisit(zone, presence.last_inside_s - presence.first_inside_s, presence.last_inside_s, track_id)
+    dwell_s = presence.last_inside_s - presence.first_inside_s + presence.first_step_s
+    return ZoneVisit(zone, dwell_s, presence.last_inside_s, track_id)
