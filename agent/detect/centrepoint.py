@@ -11,6 +11,7 @@ the score threshold.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -20,6 +21,10 @@ from agent.types import FloatArray
 # `footfall.format` to choose this decoder without any config.
 FORMAT_KEY = "footfall.format"
 CENTREPOINT_METADATA = {FORMAT_KEY: "centrepoint", "footfall.point": "head_top", "footfall.channels": "rgb"}
+# WIDTHxHEIGHT (pixels) a whole frame is fitted into, for a model whose input size is free (any
+# multiple of its coarsest stride): the detector may then run it on a crop of that input.
+INPUT_SIZE_KEY = "footfall.input_size"
+_NEIGHBOURS = np.ones((3, 3), np.uint8)
 
 
 def decode_centrepoint(
@@ -36,10 +41,8 @@ def decode_centrepoint(
     """
     h, w = int(heatmap.shape[-2]), int(heatmap.shape[-1])
     heat = np.asarray(heatmap, dtype=np.float32).reshape(h, w)
-    padded = np.pad(heat, 1, constant_values=-np.inf)
-    neighbourhood = np.max(
-        np.stack([padded[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)]), axis=0
-    )
+    # The 3 x 3 maximum around each cell (OpenCV's dilation; outside the map counts as -inf).
+    neighbourhood = cv2.dilate(heat, _NEIGHBOURS)
     # A plateau of equal values keeps only its first cell (ties are rare but INT8 makes them possible).
     peaks = (heat >= neighbourhood) & (heat >= score_threshold)
     rows, cols = np.nonzero(peaks)
@@ -49,9 +52,11 @@ def decode_centrepoint(
     if offset is None:
         dx = dy = np.full(len(rows), 0.5)
     else:
-        off = np.asarray(offset, dtype=np.float64).reshape(2, h, w)
-        dx, dy = off[0, rows, cols], off[1, rows, cols]
-    keep = _first_of_plateaus(rows, cols)
+        off = np.asarray(offset).reshape(2, h, w)
+        dx, dy = off[0, rows, cols].astype(np.float64), off[1, rows, cols].astype(np.float64)
+    # Only peaks with another peak among their 8 neighbours (a plateau) need the ranked pass.
+    touching = cv2.boxFilter(peaks.astype(np.uint8), -1, (3, 3), normalize=False)[rows, cols] > 1
+    keep = _first_of_plateaus(rows, cols) if touching.any() else np.ones(len(rows), dtype=bool)
     points = np.column_stack([(cols + dx) * stride_px, (rows + dy) * stride_px])
     return points[keep].reshape(-1, 2), np.clip(scores[keep], 0.0, 1.0)
 
