@@ -55,7 +55,6 @@ class MotionGate:
     def __init__(self, config: MotionGateConfig) -> None:
         self._config = config
         self._reference: npt.NDArray[np.float32] | None = None
-        self._reference_t_s = 0.0
         self._whole_t_s = 0.0  # when the whole frame was last searched
         self._last_t_s = 0.0
         self._margin_px = int(np.ceil(_REGION_MARGIN_PX_AT_64 * config.width_px / 64))
@@ -105,7 +104,8 @@ class MotionGate:
         last open, when `max_interval_s` passed since the whole frame was last
         searched, or when time went backwards (a new source). An open gate
         takes `frame` as the new reference. Opened by a change that fits in
-        `region_max_fraction` of the frame, it names the rectangle around it.
+        `region_max_fraction` of the frame, it names the rectangle around it
+        and takes only that part of `frame` into the reference.
         """
         self.frames_seen += 1
         if not self._config.enabled:
@@ -122,19 +122,23 @@ class MotionGate:
         )
         if not (whole or moved):
             return GateDecision(False)
-        self._reference = grey
-        self._reference_t_s = t_s
         self.frames_opened += 1
-        region_px = None if whole or changed is None else self._region_px(changed, frame)
-        if region_px is None:
+        box = None if whole or changed is None else self._changed_box(changed)
+        if box is None:
+            self._reference = grey
             self._whole_t_s = t_s
-        else:
-            self.frames_region += 1
-        return GateDecision(True, region_px)
+            return GateDecision(True)
+        # Only the searched part becomes the new reference: a slow change elsewhere keeps adding up.
+        assert self._reference is not None  # `changed` was computed against it
+        x0, y0, x1, y1 = box
+        self._reference[y0:y1, x0:x1] = grey[y0:y1, x0:x1]
+        self.frames_region += 1
+        scale_x, scale_y = frame.meta.width_px / grey.shape[1], frame.meta.height_px / grey.shape[0]
+        return GateDecision(True, (x0 * scale_x, y0 * scale_y, x1 * scale_x, y1 * scale_y))
 
-    def _region_px(self, changed: npt.NDArray[np.bool_], frame: Frame) -> PixelBox | None:
-        """The rectangle (frame pixels) around the changed pixels with a margin, or None when it
-        covers more than `region_max_fraction` of the frame."""
+    def _changed_box(self, changed: npt.NDArray[np.bool_]) -> tuple[int, int, int, int] | None:
+        """The rectangle (small-frame pixels x0, y0, x1, y1) around the changed pixels with a
+        margin, or None when it covers more than `region_max_fraction` of the frame."""
         rows, cols = np.nonzero(changed)
         small_h, small_w = changed.shape
         m = self._margin_px
@@ -142,8 +146,7 @@ class MotionGate:
         y0, y1 = max(0, int(rows.min()) - m), min(small_h, int(rows.max()) + 1 + m)
         if (x1 - x0) * (y1 - y0) > self._config.region_max_fraction * small_w * small_h:
             return None
-        scale_x, scale_y = frame.meta.width_px / small_w, frame.meta.height_px / small_h
-        return (x0 * scale_x, y0 * scale_y, x1 * scale_x, y1 * scale_y)
+        return x0, y0, x1, y1
 
 
 class GatedDetector:

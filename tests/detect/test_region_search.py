@@ -185,3 +185,21 @@ def test_gated_detector_passes_the_region_to_a_detector_that_searches_regions(tm
     second = gated.detect(moved)
     assert second is not None and second.region_px is not None
     np.testing.assert_allclose(second.points_px, [[52.0, 44.0]])
+
+
+def test_a_slow_change_outside_the_searched_part_adds_up_until_it_is_searched():
+    """Someone at (240, 160) darkens by 6 grey levels a frame (under `pixel_threshold` each time)
+    while a walker at the left opens the gate for their own rectangle every frame: the reference
+    is renewed only where the gate searched, so the slow change is seen once it adds up (in a
+    rectangle holding both, or the whole frame when that is too big)."""
+    gate = _gate(max_interval_s=60.0)
+    gate.decide(_grey_frame(0.0, _scene()))
+    covered = []
+    for step in range(1, 16):
+        image = _scene((10 + 8 * step, 20), noise_seed=step)
+        image[160:200, 240:280] = np.clip(image[160:200, 240:280].astype(int) - 6 * step, 0, 255)
+        decision = gate.decide(_grey_frame(step * 0.1, image))
+        assert decision.detect
+        region = decision.region_px
+        covered.append(region is None or (region[2] >= 260 and region[3] >= 180))
+    assert not any(covered[:3]) and any(covered), covered
