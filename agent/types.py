@@ -11,7 +11,6 @@ wall time is attached only when a bucket becomes a report.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -81,18 +80,6 @@ class Frame:
             )
 
 
-# A rectangle of a frame: x0, y0, x1, y1 in pixels (x1, y1 exclusive).
-PixelBox = tuple[float, float, float, float]
-
-
-def in_pixel_box(points_px: FloatArray, box: PixelBox) -> BoolArray:
-    """Which points (N, 2) in pixels lie inside `box`; NaN points do not."""
-    u, v = points_px[:, 0], points_px[:, 1]
-    with np.errstate(invalid="ignore"):
-        inside = (u >= box[0]) & (u < box[2]) & (v >= box[1]) & (v < box[3])
-    return np.asarray(inside, dtype=np.bool_)
-
-
 @dataclass(frozen=True, eq=False)
 class Detections:
     """People found in one frame: image points (pixels) and scores in [0, 1].
@@ -101,15 +88,12 @@ class Detections:
     camera, foot point for an oblique one): shape (N, 2), columns u, v.
     `boxes_px` optionally holds each person's box (N, 4), columns x0, y0, x1, y1
     in pixels, for detectors that find boxes; None for point detectors.
-    `region_px` is the part of the frame that was searched (only the part
-    where something moved, see `agent.detect.motion`); None: all of it.
     """
 
     t_s: float
     points_px: FloatArray
     scores: FloatArray
     boxes_px: FloatArray | None = None
-    region_px: PixelBox | None = None
 
     def __post_init__(self) -> None:
         _check_time("Detections", self.t_s)
@@ -138,17 +122,11 @@ class Detections:
 
 @dataclass(frozen=True, eq=False)
 class FloorPoints:
-    """Detections moved onto the floor: (N, 2) metres and their scores.
-
-    `searched`, for detections from part of a frame (`Detections.region_px`),
-    tells which floor positions (N, 2 metres, at the detected point's height)
-    lie in that part; None: the whole frame was searched.
-    """
+    """Detections moved onto the floor: (N, 2) metres and their scores."""
 
     t_s: float
     points_m: FloatArray
     scores: FloatArray
-    searched: Callable[[FloatArray], BoolArray] | None = None
 
     def __post_init__(self) -> None:
         _check_time("FloorPoints", self.t_s)

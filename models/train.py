@@ -30,11 +30,9 @@ import torch
 from net import INPUT_HEIGHT_PX, INPUT_WIDTH_PX, STRIDE, CentrePointNet
 from simdata import TRAIN_SEED_BASE, training_frames
 
-from agent.detect.centrepoint import CENTREPOINT_METADATA, INPUT_SIZE_KEY
+from agent.detect.centrepoint import CENTREPOINT_METADATA
 
 _SIZE = (INPUT_WIDTH_PX, INPUT_HEIGHT_PX)
-_CROP_STEP_PX = 16  # the network's coarsest stride: crops on this grid see the same cells
-_MIN_CROP_PX = 96
 
 
 def _use_input_size(text: str) -> None:
@@ -138,31 +136,6 @@ def augment(
     return np.ascontiguousarray(out.transpose(0, 3, 1, 2)), new_heads
 
 
-def random_crop(rng: np.random.Generator, images: np.ndarray, *maps: np.ndarray) -> tuple[np.ndarray, ...]:
-    """One random window of the batch (N, 3, H, W) and of its target maps (N, C, H/4, W/4).
-
-    Sides and corners on multiples of 16 pixels, 96 pixels or more: the
-    detector runs the model on such crops of its input where the motion gate
-    saw movement (`agent/detect/onnx_detector.py`), so the network must find
-    a head the same wherever the picture's edge is, not learn where the
-    frame's own edges are.
-    """
-    cells = _CROP_STEP_PX // STRIDE
-    width = (
-        int(rng.integers(_MIN_CROP_PX // _CROP_STEP_PX, INPUT_WIDTH_PX // _CROP_STEP_PX + 1)) * _CROP_STEP_PX
-    )
-    height = (
-        int(rng.integers(_MIN_CROP_PX // _CROP_STEP_PX, INPUT_HEIGHT_PX // _CROP_STEP_PX + 1)) * _CROP_STEP_PX
-    )
-    x0 = int(rng.integers(0, (INPUT_WIDTH_PX - width) // _CROP_STEP_PX + 1)) * _CROP_STEP_PX
-    y0 = int(rng.integers(0, (INPUT_HEIGHT_PX - height) // _CROP_STEP_PX + 1)) * _CROP_STEP_PX
-    cropped = [images[:, :, y0 : y0 + height, x0 : x0 + width]]
-    c0, r0 = x0 // _CROP_STEP_PX * cells, y0 // _CROP_STEP_PX * cells
-    rows, cols = height // STRIDE, width // STRIDE
-    cropped += [m[:, :, r0 : r0 + rows, c0 : c0 + cols] for m in maps]
-    return tuple(cropped)
-
-
 def focal_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """CenterNet's penalty-reduced focal loss, normalised by the number of heads."""
     pred = pred.clamp(1e-4, 1 - 1e-4)
@@ -187,11 +160,8 @@ def train(args: argparse.Namespace, images: np.ndarray, heads: list[np.ndarray])
     for step in range(args.steps):
         pick = rng.integers(len(images), size=args.batch)
         batch, batch_heads = augment(rng, images[pick], [heads[i] for i in pick])
-        heat, offset, mask = targets(batch_heads)
-        if rng.random() < args.crop_share:
-            batch, heat, offset, mask = random_crop(rng, batch, heat, offset, mask)
-        heat, offset, mask = (torch.from_numpy(np.ascontiguousarray(a)) for a in (heat, offset, mask))
-        x = torch.from_numpy(np.ascontiguousarray(batch)).to(memory_format=torch.channels_last)
+        heat, offset, mask = (torch.from_numpy(a) for a in targets(batch_heads))
+        x = torch.from_numpy(batch).to(memory_format=torch.channels_last)
         pred_heat, pred_offset = model(x)
         loss = focal_loss(pred_heat, heat)
         loss = loss + (torch.abs(pred_offset - offset) * mask).sum() / mask.sum().clamp(min=1.0)
@@ -227,7 +197,6 @@ def export(model: CentrePointNet, path: Path) -> None:
     proto.producer_name = "footfall models/train.py"
     onnx.save(proto, str(path))
     onnx.checker.check_model(proto)
-    free_spatial_size(path)
 
 
 def quantise(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
@@ -258,31 +227,6 @@ def quantise(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
     proto = onnx.load(str(int8))
     onnx.helper.set_model_props(proto, dict(CENTREPOINT_METADATA, stride=str(STRIDE), precision="int8"))
     onnx.save(proto, str(int8))
-    free_spatial_size(int8)
-
-
-def free_spatial_size(path: Path) -> None:
-    """Let the model at `path` take any height and width (multiples of 16), in place.
-
-    The network is fully convolutional, so the same weights run on a crop of
-    the 320 x 240 input: the detector searches only the part of a frame
-    where the motion gate saw something move (`agent/detect/motion.py`).
-    The whole-frame size goes into the metadata (`footfall.input_size`,
-    WIDTHxHEIGHT), where the detector reads it. Weights and whole-frame
-    outputs are unchanged.
-    """
-    proto = onnx.load(str(path))
-    for value in [*proto.graph.input, *proto.graph.output]:
-        dims = value.type.tensor_type.shape.dim
-        for dim, name in zip(dims[2:], ("height", "width"), strict=True):
-            divisor = 1 if value in proto.graph.input else STRIDE
-            dim.Clear()
-            dim.dim_param = name if divisor == 1 else f"{name}/{divisor}"
-    del proto.graph.value_info[:]  # shapes inferred for the fixed size
-    entry = proto.metadata_props.add()
-    entry.key, entry.value = INPUT_SIZE_KEY, f"{INPUT_WIDTH_PX}x{INPUT_HEIGHT_PX}"
-    onnx.checker.check_model(proto)
-    onnx.save(proto, str(path))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,9 +249,6 @@ def main(argv: list[str] | None = None) -> int:
         "--cache", type=Path, default=None, help="keep rendered frames in this temporary .npz"
     )
     parser.add_argument("--init", type=Path, default=None, help="start from these weights (fine-tuning)")
-    parser.add_argument(
-        "--crop-share", type=float, default=0.5, help="share of steps trained on a random crop of the frames"
-    )
     parser.add_argument(
         "--input-size",
         default=f"{INPUT_WIDTH_PX}x{INPUT_HEIGHT_PX}",

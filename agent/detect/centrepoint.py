@@ -21,9 +21,6 @@ from agent.types import FloatArray
 # `footfall.format` to choose this decoder without any config.
 FORMAT_KEY = "footfall.format"
 CENTREPOINT_METADATA = {FORMAT_KEY: "centrepoint", "footfall.point": "head_top", "footfall.channels": "rgb"}
-# WIDTHxHEIGHT (pixels) a whole frame is fitted into, for a model whose input size is free (any
-# multiple of its coarsest stride): the detector may then run it on a crop of that input.
-INPUT_SIZE_KEY = "footfall.input_size"
 _NEIGHBOURS = np.ones((3, 3), np.uint8)
 
 

@@ -31,16 +31,7 @@ class MotionGateConfig(Section):
     min_changed_fraction: float = Field(
         default=0.01, gt=0, lt=1, description="About two people's area at 3.5 m, or one moving a body width."
     )
-    max_interval_s: float = Field(
-        default=1.0, gt=0, le=60, description="Search the whole frame at least this often (s)."
-    )
-    region_max_fraction: float = Field(
-        default=0.0,
-        ge=0,
-        le=1,
-        description="A change inside a rectangle of at most this fraction of the frame is searched alone "
-        "(models that can, such as the shipped one); 0 = always the whole frame.",
-    )
+    max_interval_s: float = Field(default=1.0, gt=0, le=60, description="Detect at least this often (s).")
 
 
 class BackgroundDetectorConfig(Section):

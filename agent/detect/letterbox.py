@@ -56,49 +56,11 @@ class InputFit:
         canvas[y0 : y0 + inner[1], x0 : x0 + inner[0]] = resized
         return canvas
 
-    def apply_window(
-        self, image: npt.NDArray[np.uint8], window: tuple[int, int, int, int]
-    ) -> npt.NDArray[np.uint8]:
-        """The part `window` (x0, y0, x1, y1 input pixels) of `apply(image)`.
-
-        When the window maps onto whole frame pixels inside the picture (as it
-        does for 16-pixel steps at the usual frame sizes), only that part of
-        the frame is read and resized, at the window's share of the cost;
-        otherwise the whole input is made and cut.
-        """
-        x0, y0, x1, y1 = window
-        h, w = image.shape[:2]
-        corners = np.array(
-            [
-                (x0 - self.pad_x_px) / self.scale_x,
-                (y0 - self.pad_y_px) / self.scale_y,
-                (x1 - self.pad_x_px) / self.scale_x,
-                (y1 - self.pad_y_px) / self.scale_y,
-            ]
-        )
-        whole_pixels = np.allclose(corners, np.round(corners), atol=1e-6)
-        fx0, fy0, fx1, fy1 = (int(c) for c in np.round(corners))
-        if not whole_pixels or fx0 < 0 or fy0 < 0 or fx1 > w or fy1 > h:
-            return self.apply(image)[y0:y1, x0:x1]
-        part = image[fy0:fy1, fx0:fx1]
-        shrinking = x1 - x0 < fx1 - fx0
-        resized = cv2.resize(
-            part, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
-        )
-        return np.asarray(resized, dtype=np.uint8)
-
     def points_to_frame(self, points: FloatArray) -> FloatArray:
         """Model-input pixels (N, 2) -> frame pixels (N, 2)."""
         out = np.empty_like(points, dtype=np.float64)
         out[:, 0] = (points[:, 0] - self.pad_x_px) / self.scale_x
         out[:, 1] = (points[:, 1] - self.pad_y_px) / self.scale_y
-        return out
-
-    def boxes_to_input(self, boxes: FloatArray) -> FloatArray:
-        """Frame boxes (N, 4) x0, y0, x1, y1 -> model-input pixels (N, 4)."""
-        out = np.empty_like(boxes, dtype=np.float64)
-        out[:, 0::2] = boxes[:, 0::2] * self.scale_x + self.pad_x_px
-        out[:, 1::2] = boxes[:, 1::2] * self.scale_y + self.pad_y_px
         return out
 
     def boxes_to_frame(self, boxes: FloatArray) -> FloatArray:

@@ -3,15 +3,6 @@
 The model is opened once (`OnnxModel.open`), its output layout resolved
 (`resolve_layout`) and one warm-up inference run, so a bad file fails at
 start with a `ModelError`, never on the first frame.
-
-A centre-point model whose input size is free (the shipped one) can search
-part of a frame: the motion gate passes the rectangle where something
-moved, the model runs on that part of its input plus `_CONTEXT_PX` pixels
-of context on each side (what the network looks at around a head), and
-heads are kept up to `_EDGE_PX` from the cut: people just outside the
-rectangle are found too, so their tracks are not duplicated (the tracker
-ages only the tracks inside the rectangle, `Detections.region_px`). The shipped model on a quarter
-of the input costs about a quarter of the whole.
 """
 
 from __future__ import annotations
@@ -22,19 +13,12 @@ from agent.detect.centrepoint import decode_centrepoint
 from agent.detect.config import OnnxDetectorConfig
 from agent.detect.errors import ModelError
 from agent.detect.formats import Layout, describe, resolve_layout
-from agent.detect.letterbox import InputFit
-from agent.detect.onnx_model import InputWindow, OnnxModel
+from agent.detect.onnx_model import OnnxModel
 from agent.detect.ssd import decode_ssd
 from agent.detect.yolo import decode_yolov5, decode_yolov8
-from agent.types import Detections, FloatArray, Frame, PixelBox, in_pixel_box
+from agent.types import Detections, FloatArray, Frame
 
 _DEFAULT_PERSON_CLASS = {"yolov5": 0, "yolov8": 0, "ssd": 1, "centrepoint": 0}
-# Model-input pixels searched around a region, for the network's view around a head; a crop's
-# sides are also rounded out to multiples of `_CROP_MULTIPLE_PX` (the coarsest stride, 16).
-_CONTEXT_PX = 16
-# Heads found this close (model-input pixels) to a side where the crop cut the input are dropped.
-_EDGE_PX = 8
-_CROP_MULTIPLE_PX = 16
 
 
 class OnnxDetector:
@@ -64,11 +48,6 @@ class OnnxDetector:
         )
         self._check_person_class()
         self._stride_px = self._centrepoint_stride()
-        self.searches_regions = (
-            self.layout.format == "centrepoint"
-            and self.model.input.free_size
-            and self.model.input.channels_first
-        )
         self.model.warm_up()
 
     def _check_person_class(self) -> None:
@@ -93,56 +72,13 @@ class OnnxDetector:
         rows = self.model.outputs[self.layout.roles["heatmap"]].shape[2]
         return self.model.input.height_px / rows if rows else 4.0
 
-    def detect(self, frame: Frame, region_px: PixelBox | None = None) -> Detections:
-        """People in `frame`: points in frame pixels, scores in [0, 1], boxes for box formats.
-
-        With `region_px` (x0, y0, x1, y1 frame pixels) and a model that
-        `searches_regions`, only people inside that rectangle are looked for,
-        at a fraction of the cost; other models search the whole frame.
-        """
-        height_px, width_px = frame.image.shape[:2]
-        fit = self.model.fit(width_px, height_px)
-        if region_px is not None and self.searches_regions:
-            window = self._window(fit, region_px)
-            if window is not None:
-                tensor, _ = self.model.prepare(frame.image, window)
-                points, scores, _ = self._decode(self.model.run(tensor))
-                points += np.array(window[:2], dtype=np.float64)
-                inside = in_pixel_box(points, self._trusted(window))
-                return Detections(
-                    frame.meta.t_s, fit.points_to_frame(points[inside]), scores[inside], None, region_px
-                )
-        tensor, _ = self.model.prepare(frame.image)
-        points, scores, boxes = self._decode(self.model.run(tensor))
+    def detect(self, frame: Frame) -> Detections:
+        """People in `frame`: points in frame pixels, scores in [0, 1], boxes for box formats."""
+        tensor, fit = self.model.prepare(frame.image)
+        outputs = self.model.run(tensor)
+        points, scores, boxes = self._decode(outputs)
         frame_boxes = None if boxes is None else fit.boxes_to_frame(boxes)
         return Detections(frame.meta.t_s, fit.points_to_frame(points), scores, frame_boxes)
-
-    def _window(self, fit: InputFit, region_px: PixelBox) -> InputWindow | None:
-        """The crop of the model input (x0, y0, x1, y1 input pixels) that searches `region_px`
-        with its context, sides on multiples of 16; None when that is the whole input."""
-        width, height = self.model.input.width_px, self.model.input.height_px
-        corners = fit.boxes_to_input(np.array([region_px], dtype=np.float64))[0]
-        step = _CROP_MULTIPLE_PX
-        x0 = max(0, int(np.floor((corners[0] - _CONTEXT_PX) / step)) * step)
-        y0 = max(0, int(np.floor((corners[1] - _CONTEXT_PX) / step)) * step)
-        x1 = min(width, int(np.ceil((corners[2] + _CONTEXT_PX) / step)) * step)
-        y1 = min(height, int(np.ceil((corners[3] + _CONTEXT_PX) / step)) * step)
-        whole = (x1 - x0) * (y1 - y0) >= width * height
-        if x1 <= x0 or y1 <= y0 or whole or (x1 - x0) % step or (y1 - y0) % step:
-            return None  # empty, all of it, or clipped to an input side that is no multiple of 16
-        return x0, y0, x1, y1
-
-    def _trusted(self, window: InputWindow) -> PixelBox:
-        """The part of a crop (input pixels) whose heads are kept: all but `_EDGE_PX` along each
-        cut side, where the network saw too little around a head; the input's own sides stay."""
-        x0, y0, x1, y1 = window
-        width, height = self.model.input.width_px, self.model.input.height_px
-        return (
-            x0 + (_EDGE_PX if x0 > 0 else 0),
-            y0 + (_EDGE_PX if y0 > 0 else 0),
-            x1 - (_EDGE_PX if x1 < width else 0),
-            y1 - (_EDGE_PX if y1 < height else 0),
-        )
 
     def _decode(self, outputs: list[np.ndarray]) -> tuple[FloatArray, FloatArray, FloatArray | None]:
         config, roles = self._config, self.layout.roles

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -13,7 +12,7 @@ from agent.geometry.camera import CameraModel
 from agent.geometry.config import CalibrationConfig
 from agent.geometry.errors import CalibrationError
 from agent.geometry.scale import ScaleProjector
-from agent.types import BoolArray, Detections, FloatArray, FloorPoints, PixelBox, in_pixel_box
+from agent.types import Detections, FloorPoints
 
 log = logging.getLogger(__name__)
 
@@ -81,21 +80,14 @@ class CameraProjector:
 
     def project(self, detections: Detections) -> FloorPoints:
         """Detections in pixels -> floor metres; rays that miss the floor are dropped."""
-        searched = None if detections.region_px is None else self._searched(detections.region_px)
         if not len(detections):
-            return FloorPoints(detections.t_s, np.zeros((0, 2)), np.zeros(0), searched)
+            return FloorPoints(detections.t_s, np.zeros((0, 2)), np.zeros(0))
         points_m = self._camera.pixels_to_floor(detections.points_px, self._height_m)
         hit = np.all(np.isfinite(points_m), axis=1)
         if not hit.all():
             self.dropped += int((~hit).sum())
             log.debug("%d detection(s) dropped: their rays miss the floor", int((~hit).sum()))
-        return FloorPoints(detections.t_s, points_m[hit], detections.scores[hit], searched)
-
-    def _searched(self, region_px: PixelBox) -> Callable[[FloatArray], BoolArray]:
-        """Which floor positions (N, 2 m) are seen inside `region_px`, at the detected point's height."""
-        return lambda points_m: in_pixel_box(
-            self._camera.floor_to_pixels(points_m, self._height_m), region_px
-        )
+        return FloorPoints(detections.t_s, points_m[hit], detections.scores[hit])
 
 
 def build_projector(config: CalibrationConfig) -> FloorProjector:

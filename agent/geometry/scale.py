@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agent.types import Detections, FloatArray, FloorPoints, in_pixel_box
+from agent.types import Detections, FloorPoints
 
 
 class ScaleProjector:
@@ -30,11 +30,4 @@ class ScaleProjector:
         """Detections in pixels -> the same people in floor metres."""
         offset = detections.points_px - self._origin
         points_m = np.column_stack([offset[:, 0], -offset[:, 1]]) * self._scale
-        box = detections.region_px
-        searched = None if box is None else (lambda floor_m: in_pixel_box(self.to_pixels(floor_m), box))
-        return FloorPoints(detections.t_s, points_m, detections.scores, searched)
-
-    def to_pixels(self, points_m: FloatArray) -> FloatArray:
-        """Floor metres (N, 2) -> the pixels over them (N, 2)."""
-        pixels = np.column_stack([points_m[:, 0], -points_m[:, 1]]) / self._scale + self._origin
-        return np.asarray(pixels, dtype=np.float64)
+        return FloorPoints(detections.t_s, points_m, detections.scores)

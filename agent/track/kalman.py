@@ -197,49 +197,17 @@ class KalmanTracker:
         return len(self._table)
 
     def update(self, points: FloorPoints, *, detected: bool = True) -> Tracks:
-        """Advance to `points.t_s`, match, and return confirmed tracks and those that ended.
-
-        `detected=False` (the motion gate skipped the frame) searches nowhere;
-        `points.searched` limits the search to part of the floor. A track
-        outside what was searched coasts: seen at the last detection, it is
-        reported at its prediction and does not age; unseen then, it keeps
-        ageing and stays hidden.
-        """
+        """Advance to `points.t_s`, match, and return confirmed tracks and those that ended."""
         dt_s = 0.0 if self._last_t_s is None else max(0.0, points.t_s - self._last_t_s)
         self._last_t_s = points.t_s
         table = self._table
         self._predict(dt_s)
         table.matched_now[:] = False
-        searched = self._searched(points, detected)
-        to_start = self._match(points, searched) if detected else np.zeros((0, 2))
-        table.unseen_s[~table.matched_now & (searched | (table.unseen_s > 0))] += dt_s
-        table.misses = np.where(table.matched_now, 0, table.misses + searched)
-        ended = (table.unseen_s > self._max_age_s) | (searched & ~(table.confirmed | table.matched_now))
-        ended_ids = table.ids[ended & table.confirmed]
-        table.keep(~ended)
-        searched = np.concatenate([searched[~ended], np.ones(len(to_start), bool)])
-        self._start(to_start)
-        self._extend_seen_area()
-        return self._report(points.t_s, ended_ids, searched)
-
-    def _searched(self, points: FloorPoints, detected: bool) -> BoolArray:
-        """Per track, whether this update searched where it is predicted to be."""
-        count = len(self._table)
         if not detected:
-            return np.zeros(count, bool)
-        if points.searched is None or not count:
-            return np.ones(count, bool)
-        return np.asarray(points.searched(self._table.states[:, :2]), dtype=bool)
-
-    def _match(self, points: FloorPoints, searched: BoolArray) -> FloatArray:
-        """The three association stages; returns where the confident detections left over are
-        (N, 2 m): each starts a track."""
-        table = self._table
+            return self._coast(points.t_s, dt_s)
         scores = points.scores
         high = np.flatnonzero(scores >= self._high)
         low = np.flatnonzero((scores >= self._low) & (scores < self._high))
-        # Every track may be matched, even one predicted just outside the searched part: its person's
-        # detection may lie inside it. Only searched tracks count a miss.
         confirmed = np.flatnonzero(table.confirmed)
         tentative = np.flatnonzero(~table.confirmed)
         # Stage 1: confident detections against confirmed tracks; stage 2: left-over confirmed
@@ -248,9 +216,24 @@ class KalmanTracker:
         self._associate(left_tracks, points.points_m, low)
         left_high = self._apart_from_people(points.points_m, left_high)
         _, left_high = self._associate(tentative, points.points_m, left_high)
-        left_high = self._not_beside_a_first_miss(points.points_m, left_high, searched)
-        to_start: FloatArray = points.points_m[left_high]
-        return to_start
+        left_high = self._not_beside_a_first_miss(points.points_m, left_high)
+        table.unseen_s[~table.matched_now] += dt_s
+        table.misses = np.where(table.matched_now, 0, table.misses + 1)
+        ended = (table.unseen_s > self._max_age_s) | ~(table.confirmed | table.matched_now)
+        ended_ids = table.ids[ended & table.confirmed]
+        table.keep(~ended)
+        self._start(points.points_m[left_high])
+        self._extend_seen_area()
+        return self._report(points.t_s, ended_ids, coasting=False)
+
+    def _coast(self, t_s: float, dt_s: float) -> Tracks:
+        """A frame without detection: tracks seen at the last detection hold; the others keep ageing."""
+        table = self._table
+        table.unseen_s[table.unseen_s > 0] += dt_s
+        ended = table.unseen_s > self._max_age_s
+        ended_ids = table.ids[ended & table.confirmed]
+        table.keep(~ended)
+        return self._report(t_s, ended_ids, coasting=True)
 
     def _extend_seen_area(self) -> None:
         """Grow the seen area to hold the confirmed tracks matched in this update."""
@@ -260,16 +243,17 @@ class KalmanTracker:
             self._seen_low_m = np.minimum(self._seen_low_m, people.min(axis=0))
             self._seen_high_m = np.maximum(self._seen_high_m, people.max(axis=0))
 
-    def _report(self, t_s: float, ended_ids: IntArray, searched: BoolArray) -> Tracks:
-        """The confirmed tracks to show at `t_s`: matched now; searched and missed at most
-        `show_missed` times in a row with the prediction inside the seen area; or not searched
-        (coasting) and seen last time."""
+    def _report(self, t_s: float, ended_ids: IntArray, coasting: bool) -> Tracks:
+        """The confirmed tracks to show at `t_s`: matched now, or missed at most `show_missed` times
+        in a row with the prediction inside the seen area, or, while coasting, seen last time."""
         table = self._table
-        position = table.states[:, :2]
-        inside = ((position >= self._seen_low_m) & (position <= self._seen_high_m)).all(axis=1)
-        shown_missed = searched & (table.misses <= self._show_missed) & inside
-        coasting = ~searched & (table.unseen_s == 0)
-        shown = table.confirmed & (table.matched_now | shown_missed | coasting)
+        if coasting:
+            seen = table.matched_now | (table.unseen_s == 0)
+        else:
+            position = table.states[:, :2]
+            inside = ((position >= self._seen_low_m) & (position <= self._seen_high_m)).all(axis=1)
+            seen = table.matched_now | ((table.misses <= self._show_missed) & inside)
+        shown = table.confirmed & seen
         return Tracks(t_s, table.ids[shown], table.states[shown, :2], ended_ids=tuple(ended_ids.tolist()))
 
     def _associate(self, tracks: Rows, points_m: FloatArray, candidates: Rows) -> tuple[Rows, Rows]:
@@ -329,7 +313,7 @@ class KalmanTracker:
         kept: Rows = candidates[nearest >= self._min_separation_m]
         return kept
 
-    def _not_beside_a_first_miss(self, points_m: FloatArray, candidates: Rows, searched: BoolArray) -> Rows:
+    def _not_beside_a_first_miss(self, points_m: FloatArray, candidates: Rows) -> Rows:
         """The left-over detections farther than `max_distance_m` from every confirmed track that was
         matched at the previous detection and is missed at this one; only those may start tracks.
 
@@ -341,7 +325,7 @@ class KalmanTracker:
         appears there starts one detection later.
         """
         table = self._table
-        first_miss = table.confirmed & ~table.matched_now & (table.misses == 0) & searched
+        first_miss = table.confirmed & ~table.matched_now & (table.misses == 0)
         if not len(candidates) or not first_miss.any():
             return candidates
         missed_m = table.states[first_miss, :2]

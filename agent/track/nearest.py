@@ -54,8 +54,7 @@ class NearestTracker:
         """Match `points` to the tracks; return confirmed tracks and those that just ended.
 
         With `detected=False` (detection skipped) nothing is matched and nothing ages:
-        tracks stay where they were last seen. With `points.searched` (only part
-        of the frame searched) the same holds for the tracks outside that part.
+        tracks stay where they were last seen.
         """
         t_s = points.t_s
         if not detected:
@@ -67,14 +66,7 @@ class NearestTracker:
                 np.array([t.id for t in confirmed], dtype=np.int64),
                 np.array([t.position_m for t in confirmed]).reshape(-1, 2),
             )
-        searched = self._tracks
-        if points.searched is not None and self._tracks:
-            inside = points.searched(np.array([t.position_m for t in self._tracks])).tolist()
-            for track, is_inside in zip(self._tracks, inside, strict=True):
-                if not is_inside:
-                    track.last_seen_s = t_s  # not looked for: time does not count as unseen
-            searched = [t for t, is_inside in zip(self._tracks, inside, strict=True) if is_inside]
-        unmatched = self._match(searched, points.points_m, t_s)
+        unmatched = self._match(points.points_m, t_s)
         for index in unmatched:
             self._tracks.append(
                 _Track(self._next_id, points.points_m[index].copy(), np.zeros(2), t_s, hits=1)
@@ -90,14 +82,14 @@ class NearestTracker:
             ended_ids=tuple(t.id for t in ended if t.hits >= self._min_hits),
         )
 
-    def _match(self, tracks: list[_Track], points_m: np.ndarray, t_s: float) -> list[int]:
-        """Greedy assignment of `tracks`; updates matched tracks and returns indices of unmatched points."""
-        if not tracks or not len(points_m):
+    def _match(self, points_m: np.ndarray, t_s: float) -> list[int]:
+        """Greedy assignment; updates matched tracks and returns indices of unmatched points."""
+        if not self._tracks or not len(points_m):
             return list(range(len(points_m)))
-        predicted = np.array([t.position_m + t.velocity_m_s * (t_s - t.last_seen_s) for t in tracks])
+        predicted = np.array([t.position_m + t.velocity_m_s * (t_s - t.last_seen_s) for t in self._tracks])
         distances = np.linalg.norm(predicted[:, None, :] - points_m[None, :, :], axis=2)
         free_points = set(range(len(points_m)))
-        free_tracks = set(range(len(tracks)))
+        free_tracks = set(range(len(self._tracks)))
         for flat in np.argsort(distances, axis=None):
             ti, pi = np.unravel_index(flat, distances.shape)
             if distances[ti, pi] > self._max_distance_m:
@@ -106,7 +98,7 @@ class NearestTracker:
                 continue
             free_tracks.discard(ti)
             free_points.discard(pi)
-            self._update_track(tracks[ti], points_m[pi], t_s)
+            self._update_track(self._tracks[ti], points_m[pi], t_s)
         return sorted(free_points)
 
     @staticmethod
