@@ -18,8 +18,10 @@ class MotionGateConfig(Section):
     `min_changed_fraction` of the small frame's pixels changed by more than
     `pixel_threshold` grey levels (after each frame is divided by its local
     brightness, so auto exposure and lights switching do not count), and at
-    least every `max_interval_s` seconds whatever happens, so people standing
-    still are seen again. Skipped frames do not age tracks (the trackers'
+    least every `max_interval_s` seconds whatever happens while anyone is
+    tracked, so people standing still are seen again; while nobody is, every
+    `idle_interval_s` (someone new comes into view moving, which opens the
+    gate anyway). Skipped frames do not age tracks (the trackers'
     `detected=False`).
     """
 
@@ -31,7 +33,21 @@ class MotionGateConfig(Section):
     min_changed_fraction: float = Field(
         default=0.01, gt=0, lt=1, description="About two people's area at 3.5 m, or one moving a body width."
     )
-    max_interval_s: float = Field(default=1.0, gt=0, le=60, description="Detect at least this often (s).")
+    max_interval_s: float = Field(
+        default=1.0, gt=0, le=60, description="Detect at least this often while anyone is tracked (s)."
+    )
+    idle_interval_s: float = Field(
+        default=10.0, gt=0, le=600, description="Detect at least this often while nobody is tracked (s)."
+    )
+
+    @model_validator(mode="after")
+    def _idle_not_shorter(self) -> MotionGateConfig:
+        if self.idle_interval_s < self.max_interval_s:
+            raise ValueError(
+                f"idle_interval_s ({self.idle_interval_s}) must not be shorter than "
+                f"max_interval_s ({self.max_interval_s})"
+            )
+        return self
 
 
 class BackgroundDetectorConfig(Section):

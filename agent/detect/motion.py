@@ -4,7 +4,8 @@ An empty shop then costs a resize of each frame to a small grey image and
 one comparison, a fraction of a neural network's inference. The pipeline
 skips the detector (and the tracker update) on frames the gate closes;
 tracks keep their last position and velocity until detection resumes, at
-the latest after `max_interval_s`.
+the latest after `max_interval_s` (`idle_interval_s` while nobody is
+tracked: then there is nobody standing still to see again).
 """
 
 from __future__ import annotations
@@ -66,12 +67,14 @@ class MotionGate:
         changed = np.count_nonzero(cv2.absdiff(grey, self._reference) > self._config.pixel_threshold)
         return changed / grey.size
 
-    def should_detect(self, frame: Frame) -> bool:
+    def should_detect(self, frame: Frame, *, tracking: bool = True) -> bool:
         """True when detection should run on `frame` (always when the gate is disabled).
 
         Opens on the first frame, when enough of the picture changed since the
-        last open, when `max_interval_s` passed since then, or when time went
-        backwards (a new source). An open gate takes `frame` as the new reference.
+        last open, when `max_interval_s` passed since then (`idle_interval_s`
+        when `tracking` is False: the tracker holds nobody, not even a
+        tentative track), or when time went backwards (a new source). An open
+        gate takes `frame` as the new reference.
         """
         self.frames_seen += 1
         if not self._config.enabled:
@@ -84,7 +87,8 @@ class MotionGate:
         opened = bool(
             self._reference is None
             or went_back
-            or t_s - self._reference_t_s >= self._config.max_interval_s
+            or t_s - self._reference_t_s
+            >= (self._config.max_interval_s if tracking else self._config.idle_interval_s)
             or self.changed_fraction(grey) > self._config.min_changed_fraction
         )
         if opened:
@@ -106,8 +110,11 @@ class GatedDetector:
         self.detector = detector
         self.gate = gate
 
-    def detect(self, frame: Frame) -> Detections | None:
-        """The detector's output for `frame`, or None when nothing moved since the last detection."""
-        if self.gate is not None and not self.gate.should_detect(frame):
+    def detect(self, frame: Frame, *, tracking: bool = True) -> Detections | None:
+        """The detector's output for `frame`, or None when nothing moved since the last detection.
+
+        `tracking`: whether the tracker holds anyone (see `MotionGate.should_detect`).
+        """
+        if self.gate is not None and not self.gate.should_detect(frame, tracking=tracking):
             return None
         return self.detector.detect(frame)

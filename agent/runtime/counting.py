@@ -68,6 +68,11 @@ class FloorCounting:
         self._tracker = build_tracker(tracker)
         self._counters = [build_line_counter(line) for line in lines]
 
+    @property
+    def tracking(self) -> bool:
+        """Whether the tracker holds anyone, tentative tracks included (the motion gate's idle test)."""
+        return len(self._tracker) > 0
+
     def count(self, points: FloorPoints, *, detected: bool = True) -> CountStep:
         """Track `points` and count the crossings; `detected=False`: nothing was detected, tracks coast."""
         tracks = self._tracker.update(points, detected=detected)
@@ -129,7 +134,7 @@ class CameraCounting:
         """
         self._fit_calibration(frame.meta.width_px, frame.meta.height_px)
         started_s = time.perf_counter()
-        detections = self._detector.detect(frame)
+        detections = self._detector.detect(frame, tracking=self._floor.tracking)
         self.detect_ms = None if detections is None else (time.perf_counter() - started_s) * 1e3
         return self._floor.count_detections(frame.meta.t_s, detections, self._projector)
 

@@ -17,6 +17,10 @@ class Tracker(Protocol):
         """Advance to `points.t_s`; `detected=False` means detection was skipped (coast)."""
         ...
 
+    def __len__(self) -> int:
+        """Tracks held, tentative ones included."""
+        ...
+
 
 def build_tracker(config: TrackerConfig) -> Tracker:
     """The tracker the config names."""

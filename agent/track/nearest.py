@@ -50,6 +50,10 @@ class NearestTracker:
         self._tracks: list[_Track] = []
         self._next_id = 1
 
+    def __len__(self) -> int:
+        """Tracks held (tentative and confirmed)."""
+        return len(self._tracks)
+
     def update(self, points: FloorPoints, *, detected: bool = True) -> Tracks:
         """Match `points` to the tracks; return confirmed tracks and those that just ended.
 

@@ -103,6 +103,29 @@ def test_gate_decisions(name, first, frames, expected):
     assert gate.frames_opened == 1 + sum(expected)
 
 
+@pytest.mark.parametrize(
+    ("tracking", "opened_at_s"),
+    [(True, [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]), (False, [0.0, 2.0])],
+    ids=["someone tracked: every max_interval_s", "nobody tracked: every idle_interval_s"],
+)
+def test_still_scene_is_checked_again_sooner_while_someone_is_tracked(tracking, opened_at_s):
+    gate = MotionGate(MotionGateConfig(max_interval_s=0.5, idle_interval_s=2.0, pixel_threshold=14.0))
+    times_s = [round(0.1 * i, 1) for i in range(31)]
+    opened = [
+        t
+        for i, t in enumerate(times_s)
+        if gate.should_detect(_frame(i, t, _scene(noise_seed=i)), tracking=tracking)
+    ]
+    assert opened == opened_at_s
+
+
+def test_movement_opens_the_gate_while_nobody_is_tracked():
+    gate = MotionGate(MotionGateConfig(max_interval_s=0.5, idle_interval_s=2.0, pixel_threshold=14.0))
+    assert gate.should_detect(_frame(0, 0.0, EMPTY), tracking=False)
+    assert not gate.should_detect(_frame(1, 0.1, _scene(noise_seed=1)), tracking=False)
+    assert gate.should_detect(_frame(2, 0.2, _scene((100, 100), noise_seed=2)), tracking=False)
+
+
 def test_disabled_gate_always_opens():
     gate = MotionGate(MotionGateConfig(enabled=False))
     assert all(gate.should_detect(_frame(i, 0.1 * i, _scene())) for i in range(5))
@@ -134,3 +157,8 @@ def test_which_detectors_are_gated(config, gated):
 def test_config_rejects_out_of_range(key, value):
     with pytest.raises(ValueError, match=key):
         MotionGateConfig(**{key: value})
+
+
+def test_config_rejects_an_idle_interval_shorter_than_the_tracked_one():
+    with pytest.raises(ValueError, match="idle_interval_s .* max_interval_s"):
+        MotionGateConfig(max_interval_s=2.0, idle_interval_s=1.0)

@@ -279,7 +279,7 @@ class LiveSession:
                 self._fit_to_frames(frame.meta.width_px, frame.meta.height_px)
             stages = self._stages
             epoch, floor = stages.epoch, stages.floor
-        detections = stages.detector.detect(frame)
+        detections = stages.detector.detect(frame, tracking=stages.projector is None or floor.tracking)
         tracks = None
         crossings: tuple[LineCrossing, ...] = ()
         if stages.projector is not None:
