@@ -21,8 +21,11 @@ class MotionGateConfig(Section):
     least every `max_interval_s` seconds whatever happens while anyone is
     tracked, so people standing still are seen again; while nobody is, every
     `idle_interval_s` (someone new comes into view moving, which opens the
-    gate anyway). Skipped frames do not age tracks (the trackers'
-    `detected=False`).
+    gate anyway). A frame whose average brightness jumped by more than
+    `light_jump_grey` since the frame before (a light bank switching or a
+    tube flickering as it starts) is not taken as movement; while the light
+    keeps jumping, detection runs every `max_interval_s` even in an empty
+    shop. Skipped frames do not age tracks (the trackers' `detected=False`).
     """
 
     enabled: bool = True
@@ -38,6 +41,13 @@ class MotionGateConfig(Section):
     )
     idle_interval_s: float = Field(
         default=10.0, gt=0, le=600, description="Detect at least this often while nobody is tracked (s)."
+    )
+    light_jump_grey: float = Field(
+        default=40.0,
+        gt=0,
+        le=255,
+        description="A frame this much brighter or darker on average than the one before (grey levels "
+        "0-255) is a light switching or flickering, not movement: it does not open the gate.",
     )
 
     @model_validator(mode="after")

@@ -38,6 +38,7 @@ class MotionGate:
         self._reference: npt.NDArray[np.float32] | None = None
         self._reference_t_s = 0.0
         self._last_t_s = 0.0
+        self._last_brightness: float | None = None
         self.frames_seen = 0
         self.frames_opened = 0
 
@@ -48,6 +49,10 @@ class MotionGate:
         auto exposure and lights switching on or off, which change brightness
         smoothly, and keeps edges, which move only when something moves.
         """
+        return _divided_by_light(self._small_values(frame))
+
+    def _small_values(self, frame: Frame) -> npt.NDArray[np.float32]:
+        """The frame as a small grey image `width_px` wide, grey levels 0-255 as float32."""
         h, w = frame.image.shape[:2]
         size = (self._config.width_px, max(1, round(self._config.width_px * h / w)))
         # Nearest to twice the size, then area-average: an average of 4 samples per small pixel
@@ -56,9 +61,7 @@ class MotionGate:
         twice = cv2.resize(frame.image, (2 * size[0], 2 * size[1]), interpolation=cv2.INTER_NEAREST)
         small = cv2.resize(twice, size, interpolation=cv2.INTER_AREA)
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
-        values = grey.astype(np.float32)
-        light = cv2.GaussianBlur(values, (0, 0), _LIGHT_SIGMA_PX) + np.float32(_DARK_FLOOR)
-        return np.asarray(values / light * np.float32(128.0), dtype=np.float32)
+        return grey.astype(np.float32)
 
     def changed_fraction(self, grey: npt.NDArray[np.float32]) -> float:
         """Fraction of pixels of `grey` that differ from the reference by more than `pixel_threshold` (1.0 without one)."""
@@ -73,29 +76,47 @@ class MotionGate:
         Opens on the first frame, when enough of the picture changed since the
         last open, when `max_interval_s` passed since then (`idle_interval_s`
         when `tracking` is False: the tracker holds nobody, not even a
-        tentative track), or when time went backwards (a new source). An open
-        gate takes `frame` as the new reference.
+        tentative track), or when time went backwards (a new source). A frame
+        whose mean brightness jumped by more than `light_jump_grey` from the
+        previous frame (a light switching or flickering: clipped highlights
+        and dark corners change that division by the local light cannot
+        undo) does not open it for change, but while the light keeps jumping
+        `max_interval_s` applies even when nobody is tracked. An open gate
+        takes `frame` as the new reference.
         """
         self.frames_seen += 1
         if not self._config.enabled:
             self.frames_opened += 1
             return True
         t_s = frame.meta.t_s
-        grey = self.small_grey(frame)
+        values = self._small_values(frame)
+        grey = _divided_by_light(values)
+        brightness = float(values.mean())
+        light_jumped = (
+            self._last_brightness is not None
+            and abs(brightness - self._last_brightness) > self._config.light_jump_grey
+        )
+        self._last_brightness = brightness
         went_back = t_s < self._last_t_s
         self._last_t_s = t_s
+        interval_s = self._config.max_interval_s if tracking or light_jumped else self._config.idle_interval_s
         opened = bool(
             self._reference is None
             or went_back
-            or t_s - self._reference_t_s
-            >= (self._config.max_interval_s if tracking else self._config.idle_interval_s)
-            or self.changed_fraction(grey) > self._config.min_changed_fraction
+            or t_s - self._reference_t_s >= interval_s
+            or (not light_jumped and self.changed_fraction(grey) > self._config.min_changed_fraction)
         )
         if opened:
             self._reference = grey
             self._reference_t_s = t_s
             self.frames_opened += 1
         return opened
+
+
+def _divided_by_light(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Small grey `values` divided by a blurred copy of themselves, scaled so that an even field is 128."""
+    light = cv2.GaussianBlur(values, (0, 0), _LIGHT_SIGMA_PX) + np.float32(_DARK_FLOOR)
+    return np.asarray(values / light * np.float32(128.0), dtype=np.float32)
 
 
 class GatedDetector:

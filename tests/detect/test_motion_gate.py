@@ -126,6 +126,37 @@ def test_movement_opens_the_gate_while_nobody_is_tracked():
     assert gate.should_detect(_frame(2, 0.2, _scene((100, 100), noise_seed=2)), tracking=False)
 
 
+LAMP_ON = _scene(lamp=4.0)  # a pool of light, clipped white at its centre: +76 grey levels on average
+FLICKER = [(round(0.1 * k, 1), _scene(lamp=4.0 if k % 2 else 0.0, noise_seed=k)) for k in range(1, 8)]
+
+
+@pytest.mark.parametrize(
+    ("light_jump_grey", "then", "opened_at_s"),
+    [
+        (40.0, LAMP_ON, [0.5]),  # only at max_interval_s while the light keeps jumping
+        (40.0, _scene((100, 100), lamp=4.0, noise_seed=9), [0.5, 0.8]),  # steady light, someone walks in
+        (255.0, LAMP_ON, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]),  # without the test: every flicker opens
+    ],
+    ids=["tube flickers then stays on", "someone walks in once it is steady", "light jumps not recognised"],
+)
+def test_a_flickering_light_does_not_open_the_gate_but_movement_after_it_does(
+    light_jump_grey, then, opened_at_s
+):
+    gate = MotionGate(
+        MotionGateConfig(
+            max_interval_s=0.5, idle_interval_s=2.0, pixel_threshold=14.0, light_jump_grey=light_jump_grey
+        )
+    )
+    assert gate.should_detect(_frame(0, 0.0, EMPTY), tracking=False)
+    frames = [*FLICKER, (0.8, then), (0.9, then)]
+    opened = [
+        t
+        for i, (t, image) in enumerate(frames)
+        if gate.should_detect(_frame(i + 1, t, image), tracking=False)
+    ]
+    assert opened == opened_at_s
+
+
 def test_disabled_gate_always_opens():
     gate = MotionGate(MotionGateConfig(enabled=False))
     assert all(gate.should_detect(_frame(i, 0.1 * i, _scene())) for i in range(5))
