@@ -4,7 +4,10 @@ For every `NAME.truth.json` beside a `NAME.mp4` in a clip folder, the
 installer config `config/scenarios/NAME.toml` is used with its source
 replaced by the clip (read as fast as possible). `EvaluationStages` may
 swap its detector (e.g. the shipped ONNX model), tracker and detection
-point height, to evaluate other stages on the same clips. Printed per clip:
+point height, to evaluate other stages on the same clips, or replace the
+detector by the truth's own head points (`perfect_detections`: what the
+tracker, lines, zones and heatmap make of a detector that finds every head
+in the image exactly, which tells their errors from the detector's). Printed per clip:
 count error per line and direction, MOTA and IDF1 (with the `bench` extra's
 motmetrics), median dwell error per zone, and the heatmap's correlation
 with the truth's person-seconds per cell.
@@ -17,23 +20,27 @@ import json
 import sys
 import threading
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from agent.analytics.config import LineConfig
 from agent.analytics.heatmap import HeatmapAccumulator
 from agent.analytics.zones import ZoneWatcher
 from agent.config import AgentConfig, load_config
 from agent.detect.config import DetectorConfig, OnnxDetectorConfig
-from agent.geometry.config import FileCalibrationConfig
+from agent.errors import ConfigError
+from agent.geometry.config import CalibrationConfig, FileCalibrationConfig
 from agent.geometry.grid import FloorGrid
+from agent.geometry.projector import CameraProjector, FloorProjector, build_projector
 from agent.geometry.regions import points_in_polygon
-from agent.runtime.counting import build_counting
+from agent.runtime.counting import CountStep, FloorCounting, build_counting
 from agent.sources.config import FileSourceConfig
 from agent.track.config import KalmanTrackerConfig, NearestTrackerConfig, TrackerConfig
-from agent.types import LineCrossing
+from agent.types import Detections, LineCrossing
 
 # A track and a true person further apart than this are not the same person (m).
 _MATCH_DISTANCE_M = 0.5
@@ -60,11 +67,15 @@ class EvaluationStages:
 
     `point_height_m` is the height (m) of the detected point, for a
     calibration file: 0 for feet, about 1.7 for a head top.
+    `perfect_detections`: no detector runs; every frame's detections are the
+    truth's head-top pixels of the people whose head is in the image (see
+    `perfect_detection_steps`).
     """
 
     detector: DetectorConfig | None = None
     tracker: TrackerConfig | None = None
     point_height_m: float | None = None
+    perfect_detections: bool = False
 
     @classmethod
     def onnx(cls, model: Path, tracker: str = "kalman", score_threshold: float = 0.4) -> EvaluationStages:
@@ -78,6 +89,15 @@ class EvaluationStages:
             tracker_config(tracker, overhead=True),
             HEAD_TOP_HEIGHT_M,
         )
+
+    @classmethod
+    def perfect(cls, tracker: str = "kalman") -> EvaluationStages:
+        """The truth's head tops as detections (projected at 1.7 m, as the shipped model's) and the named tracker.
+
+        Raises:
+            ValueError: `tracker` is not "kalman" or "nearest".
+        """
+        return cls(None, tracker_config(tracker, overhead=True), HEAD_TOP_HEIGHT_M, perfect_detections=True)
 
     def apply(self, config: AgentConfig, clip: Path) -> AgentConfig:
         """`config` reading `clip` as fast as possible, with these stages in place of its own."""
@@ -158,7 +178,8 @@ def evaluate_clip(
 ) -> ClipResult:
     """Run one clip through the counting stages and compare with its truth.
 
-    `name` labels the result (default: the clip's file name).
+    `name` labels the result (default: the clip's file name). With
+    `stages.perfect_detections` the video is not read (nor needed).
 
     Raises:
         ConfigError: the scenario's config is missing or invalid.
@@ -166,31 +187,72 @@ def evaluate_clip(
     """
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     clip = truth_path.with_name(truth_path.name.replace(".truth.json", ".mp4"))
-    config = (stages or EvaluationStages()).apply(load_config(config_dir / f"{truth['scenario']}.toml"), clip)
+    stages = stages or EvaluationStages()
+    config_path = config_dir / f"{truth['scenario']}.toml"
+    config = stages.apply(load_config(config_path), clip)
+    label = name or truth_path.name.replace(".truth.json", "")
+    if stages.perfect_detections:
+        if config.calibration is None:
+            raise ConfigError(
+                config_path, ["[calibration] is missing: perfect detections need it to reach the floor"]
+            )
+        steps = perfect_detection_steps(truth, config.calibration, config.tracker, config.lines)
+        return score_steps(truth, config, steps, label)
+    counting = build_counting(config, threading.Event())
+    try:
+        return score_steps(truth, config, counting.steps(), label)
+    finally:
+        counting.close()
+
+
+def perfect_detection_steps(
+    truth: dict[str, Any], calibration: CalibrationConfig, tracker: TrackerConfig, lines: list[LineConfig]
+) -> Iterator[CountStep]:
+    """The counting steps of `calibration`, `tracker` and `lines`, fed the truth's head tops.
+
+    Each frame's detections are the head-top pixels (to 0.1 px, as the truth
+    file keeps them) of the people whose head is in the image, score 1: a
+    detector that misses nobody, finds nobody else and places every head
+    exactly. They reach the floor through the calibration at its
+    `point_height_m`, as a real detector's do, so a person taller or shorter
+    than that height is placed off by the same parallax.
+
+    Raises:
+        CalibrationError: the calibration file is missing or malformed.
+    """
+    projector: FloorProjector = build_projector(calibration)
+    if isinstance(projector, CameraProjector):
+        projector = projector.for_image(truth["width_px"], truth["height_px"])
+    floor = FloorCounting(tracker, lines)
+    for t_s, everyone in truth["frames"]:
+        heads = np.array([[p[3], p[4]] for p in everyone if p[3] is not None], dtype=float).reshape(-1, 2)
+        yield floor.count_detections(t_s, Detections(t_s, heads, np.ones(len(heads))), projector)
+
+
+def score_steps(
+    truth: dict[str, Any], config: AgentConfig, steps: Iterable[CountStep], name: str
+) -> ClipResult:
+    """Run the zones and heatmap of `config` over `steps` and compare everything with `truth`."""
     grid = FloorGrid(
         tuple(truth["heatmap_grid"]["origin_m"]),
         truth["heatmap_grid"]["cell_m"],
         truth["heatmap_grid"]["n_cols"],
         truth["heatmap_grid"]["n_rows"],
     )
-    counting = build_counting(config, threading.Event())
     watcher = ZoneWatcher(config.zones)
     heatmap = HeatmapAccumulator(grid)
     our_passages: list[LineCrossing] = []
     dwell: dict[str, list[float]] = {}
     frames: list[tuple[float, Any]] = []
-    try:
-        for step in counting.steps():
-            our_passages.extend(step.crossings)
-            if step.tracks is None:
-                continue
-            heatmap.update(step.tracks)
-            for visit in watcher.update(step.tracks).visits:
-                dwell.setdefault(visit.zone, []).append(visit.dwell_s)
-            frames.append((step.t_s, step.tracks))
-    finally:
-        counting.close()
-    result = ClipResult(name or truth_path.name.replace(".truth.json", ""))
+    for step in steps:
+        our_passages.extend(step.crossings)
+        if step.tracks is None:
+            continue
+        heatmap.update(step.tracks)
+        for visit in watcher.update(step.tracks).visits:
+            dwell.setdefault(visit.zone, []).append(visit.dwell_s)
+        frames.append((step.t_s, step.tracks))
+    result = ClipResult(name)
     true_passages = [LineCrossing(c["line"], c["direction"], c["t_s"]) for c in truth["crossings"]]
     expected: Counter[tuple[str, str]] = Counter((c.line, c.direction) for c in true_passages)
     ours: Counter[tuple[str, str]] = Counter((c.line, c.direction) for c in our_passages)
@@ -427,6 +489,13 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:  # type
         help="height of the detected point above the floor (default: the config's, 1.7 with --model)",
     )
     parser.add_argument(
+        "--perfect-detections",
+        action="store_true",
+        help="no detector: feed the tracker the truth's head tops of everyone whose head is in the image "
+        "(projected at 1.7 m, with the Kalman tracker unless --tracker says otherwise), to see which errors "
+        "are the detector's and which the tracker's, lines', zones' or heatmap's",
+    )
+    parser.add_argument(
         "--passages",
         action="store_true",
         help=f"also list each true passage not counted and each count with no true passage within "
@@ -436,10 +505,16 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:  # type
 
 
 def stages_from_args(args: argparse.Namespace) -> EvaluationStages:
-    """The stages `--model`, `--tracker` and `--point-height-m` ask for."""
-    stages = EvaluationStages.onnx(args.model, args.tracker or "kalman") if args.model else EvaluationStages()
+    """The stages `--model` or `--perfect-detections`, `--tracker` and `--point-height-m` ask for."""
+    if args.perfect_detections:
+        stages = EvaluationStages.perfect(args.tracker or "kalman")
+    elif args.model:
+        stages = EvaluationStages.onnx(args.model, args.tracker or "kalman")
+    else:
+        stages = EvaluationStages()
     if args.tracker is not None:
-        stages = replace(stages, tracker=tracker_config(args.tracker, overhead=args.model is not None))
+        overhead = args.model is not None or args.perfect_detections
+        stages = replace(stages, tracker=tracker_config(args.tracker, overhead=overhead))
     if args.point_height_m is not None:
         stages = replace(stages, point_height_m=args.point_height_m)
     return stages
@@ -452,6 +527,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         truths = [t for t in truths if t.name.replace(".truth.json", "") in args.only]
     if not truths:
         print(f"footfall evaluate: no NAME.mp4 with NAME.truth.json in {args.clip_dir}", file=sys.stderr)
+        return 2
+    if args.model is not None and args.perfect_detections:
+        print("footfall evaluate: --model and --perfect-detections exclude each other", file=sys.stderr)
         return 2
     if args.model is not None and not args.model.is_file():
         print(f"footfall evaluate: --model {args.model}: no such file", file=sys.stderr)

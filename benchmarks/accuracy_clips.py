@@ -1,6 +1,7 @@
 """Counting, tracking, dwell and heatmap accuracy on simulated clips with exact ground truth (issue 7).
 
     python benchmarks/accuracy_clips.py [--model models/footfall_head_int8.onnx] [--seeds 2-4] [--quick]
+    python benchmarks/accuracy_clips.py --perfect-detections
 
 Evaluates every committed clip in `sim_videos/` and, for every scenario,
 held-out clips rendered by the simulator (`agent.sim.clip.write_clip`, as
@@ -19,6 +20,15 @@ checks, and writes the same markdown to `--out`
 (default `benchmarks/accuracy_clips.md`). Dwell and heatmap are scored
 against what the camera sees (people whose head is in the image), as
 tracking is. `--quick` renders one held-out seed of 30 s per scenario.
+
+`--perfect-detections` replaces the detector by the truth's head tops
+(`agent.evaluate.perfect_detection_steps`: everyone whose head is in the
+image, exactly, projected at 1.7 m like the model's points) on the same
+clips, held-out ones drawn but not rendered; the difference between the
+two tables is the detector's share of each error, what is left is the
+tracker's, the lines', zones' and heatmap's, and a single camera's (a head
+projected at 1.7 m is off by the parallax of the person's real height).
+Default `--out` then `benchmarks/accuracy_perfect.md`.
 """
 
 from __future__ import annotations
@@ -35,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.evaluate import ClipResult, EvaluationStages, evaluate_clip
-from agent.sim.clip import write_clip
+from agent.sim.clip import scenario_truth, write_clip
 from agent.sim.scenarios import SCENARIOS
 from agent.sim.truth import ClipSettings
 
@@ -135,14 +145,14 @@ def _error(expected: int, ours: int) -> float | None:
     return abs(ours - expected) / expected if expected else None
 
 
-def markdown(results: list[ClipResult], total: Totals, command: str, model: Path) -> str:
-    """The per-clip table, the totals and the must-show checks, as markdown."""
+def markdown(results: list[ClipResult], total: Totals, command: str, detector: str) -> str:
+    """The per-clip table, the totals and the must-show checks, as markdown; `detector` says what found people."""
     lines = [
         "# Accuracy on simulated clips",
         "",
         f"`{command}`",
         "",
-        f"Model `{model}`, Kalman tracker, clips at {SIZE_PX[0]}x{SIZE_PX[1]} px and {FPS:g} frames/s. "
+        f"{detector}, Kalman tracker, clips at {SIZE_PX[0]}x{SIZE_PX[1]} px and {FPS:g} frames/s. "
         "Dwell error: relative error of the median finished visit per zone (median over zones). "
         "Dwell and heatmap truth: people whose head is in the image.",
         "",
@@ -213,18 +223,31 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "footfall_head_int8.onnx")
+    parser.add_argument(
+        "--perfect-detections",
+        action="store_true",
+        help="the truth's head tops instead of a model (held-out clips are drawn, not rendered)",
+    )
     parser.add_argument("--seeds", type=parse_seeds, default=[2, 3, 4], help="held-out seeds (default 2-4)")
     parser.add_argument("--quick", action="store_true", help=f"one held-out seed, {QUICK_S:g} s per scenario")
     parser.add_argument("--clip-dir", type=Path, default=ROOT / "sim_videos")
     parser.add_argument("--config-dir", type=Path, default=ROOT / "config" / "scenarios")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "accuracy_clips.md")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="default benchmarks/accuracy_clips.md, benchmarks/accuracy_perfect.md with --perfect-detections",
+    )
     args = parser.parse_args()
-    if not args.model.is_file():
+    if not args.perfect_detections and not args.model.is_file():
         parser.error(f"--model {args.model}: no such file")
+    out = args.out or ROOT / "benchmarks" / (
+        "accuracy_perfect.md" if args.perfect_detections else "accuracy_clips.md"
+    )
     logging.basicConfig(level=logging.ERROR)  # the calibration-scaling notice once per clip is noise here
     seeds = args.seeds[:1] if args.quick else args.seeds
     durations = dict.fromkeys(HELD_OUT_S, QUICK_S) if args.quick else HELD_OUT_S
-    stages = EvaluationStages.onnx(args.model)
+    stages = EvaluationStages.perfect() if args.perfect_detections else EvaluationStages.onnx(args.model)
     started = time.monotonic()
     committed = committed_clips(args.clip_dir, args.config_dir, stages)
     weights = [
@@ -237,16 +260,21 @@ def main() -> int:
     command = "python benchmarks/accuracy_clips.py" + (" --quick" if args.quick else "")
     if args.seeds != [2, 3, 4] and not args.quick:
         command += f" --seeds {','.join(map(str, seeds))}"
-    try:
-        model_name = args.model.resolve().relative_to(ROOT)
-    except ValueError:
-        model_name = args.model
-    if model_name != Path("models/footfall_head_int8.onnx"):
-        command += f" --model {model_name}"
-    text = markdown(results, totals(results, weights + held_weights), command, model_name)
+    if args.perfect_detections:
+        command += " --perfect-detections"
+        detector = "Perfect detections (the truth's head tops, projected at 1.7 m)"
+    else:
+        try:
+            model_name = args.model.resolve().relative_to(ROOT)
+        except ValueError:
+            model_name = args.model
+        if model_name != Path("models/footfall_head_int8.onnx"):
+            command += f" --model {model_name}"
+        detector = f"Model `{model_name}`"
+    text = markdown(results, totals(results, weights + held_weights), command, detector)
     print(text)
-    args.out.write_text(text, encoding="utf-8")
-    _log(f"{len(results)} clips in {time.monotonic() - started:.0f} s; written to {args.out}")
+    out.write_text(text, encoding="utf-8")
+    _log(f"{len(results)} clips in {time.monotonic() - started:.0f} s; written to {out}")
     return 0
 
 
@@ -260,14 +288,26 @@ def held_out_with_weights(
         for index, (name, seed) in enumerate(jobs, 1):
             started = time.monotonic()
             settings = ClipSettings(name, seed, durations_s[name], FPS, *SIZE_PX, 10)
-            files = write_clip(settings, Path(folder) / f"{name}-{seed}")
-            results.append(evaluate_clip(files.truth, config_dir, stages, name=f"{name} s{seed}"))
-            weights.append(_seen_people(files.truth))
+            truth = _clip_truth(
+                settings, Path(folder) / f"{name}-{seed}", render=not stages.perfect_detections
+            )
+            results.append(evaluate_clip(truth, config_dir, stages, name=f"{name} s{seed}"))
+            weights.append(_seen_people(truth))
             _log(
                 f"[held-out {index}/{len(jobs)}] {name} seed {seed}, {durations_s[name]:g} s: "
                 f"{time.monotonic() - started:.0f} s"
             )
     return results, weights
+
+
+def _clip_truth(settings: ClipSettings, folder: Path, render: bool) -> Path:
+    """The truth file of the clip `settings` describe, in `folder`; the clip is rendered beside it if `render`."""
+    if render:
+        return write_clip(settings, folder).truth
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{settings.scenario}.truth.json"
+    path.write_text(json.dumps(scenario_truth(settings)), encoding="utf-8")
+    return path
 
 
 if __name__ == "__main__":

@@ -138,6 +138,17 @@ BENCHMARKS = (
         "INT8 model and the Kalman tracker (also written to `benchmarks/accuracy_clips.md`).",
     ),
     Benchmark(
+        "accuracy-perfect",
+        "Accuracy with perfect detections (`benchmarks/accuracy_clips.py --perfect-detections`)",
+        "accuracy_clips.py",
+        ("--perfect-detections",),
+        ("--perfect-detections", "--quick", "--out", "/dev/null"),
+        "The same clips and scoring as the accuracy table, with the detector replaced by the truth's "
+        "head tops (everyone whose head is in the image, exactly, projected at 1.7 m): what the tracker, "
+        "lines, zones and heatmap make of a perfect detector. The difference from the accuracy table is "
+        "the detector's share of each error (also written to `benchmarks/accuracy_perfect.md`).",
+    ),
+    Benchmark(
         "tud",
         "Tracking on real data: TUD (`benchmarks/tracking_tud.py`)",
         "tracking_tud.py",

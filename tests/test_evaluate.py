@@ -153,3 +153,24 @@ def test_a_frame_smaller_than_the_calibration_still_puts_people_where_they_stand
         counting.close()
     assert len(offsets) > 100
     assert np.median(offsets) < 0.15, "tracks sit on the people, not 0.3-0.6 m away"
+
+
+@pytest.mark.parametrize("name", ["entrance", "aisle", "checkout"])
+def test_perfect_detections_count_every_passage_without_reading_the_video(name: str, tmp_path: Path) -> None:
+    """With the truth's head tops for detections the lines count exactly: the clips' count errors are the detector's."""
+    truth = tmp_path / f"{name}.truth.json"  # alone: no video beside it
+    truth.write_bytes((ROOT / "sim_videos" / f"{name}.truth.json").read_bytes())
+    result = evaluate_clip(truth, ROOT / "config" / "scenarios", EvaluationStages.perfect())
+    assert sum(expected for expected, _ in result.counts.values()) > 0
+    assert all(ours == expected for expected, ours in result.counts.values()), result.counts
+    assert result.missed == [] and result.extra == []
+    assert result.heatmap_r is not None and result.heatmap_r > 0.9
+    assert result.dwell_error and max(result.dwell_error.values()) < 0.15
+
+
+def test_perfect_detections_and_a_model_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
+    from agent.cli import main
+
+    code = main(["evaluate", str(ROOT / "sim_videos"), "--perfect-detections", "--model", "models/x.onnx"])
+    assert code == 2
+    assert "--model and --perfect-detections exclude each other" in capsys.readouterr().err
