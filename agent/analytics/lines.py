@@ -55,6 +55,8 @@ class LineCounter:
 
     def update(self, tracks: Tracks) -> list[LineCrossing]:
         """The crossings completed by this update of the tracks."""
+        if not len(tracks) and not tracks.ended_ids:  # nobody in view: nothing to count
+            return []
         crossings = []
         ids = tracks.ids.tolist()
         positions_m = tracks.positions_m.tolist()  # plain floats: no NumPy row per track in the loop

@@ -191,6 +191,8 @@ class KalmanTracker:
         self._table = _TrackTable.empty()
         self._next_id = 1
         self._last_t_s: float | None = None
+        self._motion_dt_s = -1.0  # the interval `_motion_matrices` are for
+        self._motion_matrices = (np.eye(4), np.zeros((4, 4)))
 
     def __len__(self) -> int:
         """Tracks held (tentative and confirmed)."""
@@ -345,13 +347,24 @@ class KalmanTracker:
         table = self._table
         if dt_s <= 0 or not len(table):
             return
-        transition = np.eye(4)
-        transition[0, 2] = transition[1, 3] = dt_s
-        # Piecewise-constant white acceleration of standard deviation `accel_m_s2`.
-        g = np.array([[dt_s**2 / 2, 0], [0, dt_s**2 / 2], [dt_s, 0], [0, dt_s]])
-        noise = g @ g.T * self._accel**2
+        transition, noise = self._motion(dt_s)
         table.states = table.states @ transition.T
         table.covariances = transition @ table.covariances @ transition.T + noise
+
+    def _motion(self, dt_s: float) -> tuple[FloatArray, FloatArray]:
+        """The constant-velocity transition and its process noise over `dt_s`, kept for the last interval.
+
+        Frames come at a steady rate, so the same two 4 x 4 matrices serve
+        nearly every update; building them cost more than applying them.
+        """
+        if self._motion_dt_s != dt_s:
+            transition = np.eye(4)
+            transition[0, 2] = transition[1, 3] = dt_s
+            # Piecewise-constant white acceleration of standard deviation `accel_m_s2`.
+            g = np.array([[dt_s**2 / 2, 0], [0, dt_s**2 / 2], [dt_s, 0], [0, dt_s]])
+            self._motion_matrices = (transition, g @ g.T * self._accel**2)
+            self._motion_dt_s = dt_s
+        return self._motion_matrices
 
     def _correct(self, tracks: Rows, positions_m: FloatArray) -> None:
         """Update the table rows `tracks` with their matched detections `positions_m` (M, 2), together."""
