@@ -37,7 +37,7 @@ from agent.geometry.config import CalibrationConfig, FileCalibrationConfig
 from agent.geometry.grid import FloorGrid
 from agent.geometry.projector import CameraProjector, FloorProjector, build_projector
 from agent.geometry.regions import points_in_polygon
-from agent.runtime.counting import CountStep, FloorCounting, build_counting
+from agent.runtime.counting import CountStep, FloorCounting, build_counting, floor_in_view
 from agent.sources.config import FileSourceConfig
 from agent.track.config import KalmanTrackerConfig, NearestTrackerConfig, TrackerConfig
 from agent.types import Detections, LineCrossing
@@ -223,7 +223,7 @@ def perfect_detection_steps(
     projector: FloorProjector = build_projector(calibration)
     if isinstance(projector, CameraProjector):
         projector = projector.for_image(truth["width_px"], truth["height_px"])
-    floor = FloorCounting(tracker, lines)
+    floor = FloorCounting(tracker, lines, floor_in_view(projector))
     for t_s, everyone in truth["frames"]:
         heads = np.array([[p[3], p[4]] for p in everyone if p[3] is not None], dtype=float).reshape(-1, 2)
         yield floor.count_detections(t_s, Detections(t_s, heads, np.ones(len(heads))), projector)

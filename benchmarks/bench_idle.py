@@ -54,7 +54,7 @@ def run(frames: list[Frame], renderer: ScenarioRenderer, gated: bool) -> tuple[f
         MotionGate(MotionGateConfig()) if gated else None,
     )
     projector = CameraProjector(renderer.camera, _HEAD_HEIGHT_M)
-    tracker = build_tracker(KalmanTrackerConfig(type="kalman"))
+    tracker = build_tracker(KalmanTrackerConfig(type="kalman"), projector.sees)
     counters = [LineCounter(line, 0.1) for line in renderer.scenario.layout.lines]
     detected, crossings = 0, 0
     started = time.process_time()

@@ -6,6 +6,7 @@ import logging
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from agent.geometry.calibration_file import load_calibration
 from agent.geometry.camera import CameraModel
@@ -77,6 +78,14 @@ class CameraProjector:
     def camera(self) -> CameraModel:
         """The calibrated camera the projector uses."""
         return self._camera
+
+    def sees(self, points_m: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        """Which floor positions (N, 2) m are in the picture at the point height (a person standing there is seen).
+
+        The same floor whatever the frame size: a resized camera sees what the calibrated one saw.
+        """
+        pixels = self._camera.floor_to_pixels(points_m, self._height_m)
+        return np.asarray(self._camera.in_image(pixels), dtype=bool)
 
     def project(self, detections: Detections) -> FloorPoints:
         """Detections in pixels -> floor metres; rays that miss the floor are dropped."""

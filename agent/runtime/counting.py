@@ -29,7 +29,7 @@ from agent.sources.config import FrameSourceConfig
 from agent.sources.serial_config import CounterSerialSourceConfig, ToFSerialSourceConfig
 from agent.sources.serial_port import SerialHealth, SerialMessageSource
 from agent.sources.serial_protocol import CounterEvent, DepthFrame, PresenceEvent
-from agent.track import build_tracker
+from agent.track import ViewTest, build_tracker
 from agent.track.config import TrackerConfig
 from agent.types import Detections, FloorPoints, Frame, LineCrossing, Tracks
 
@@ -64,8 +64,10 @@ class Counting(Protocol):
 class FloorCounting:
     """Tracker and line counters shared by every sensor that yields floor points (and the calibration page)."""
 
-    def __init__(self, tracker: TrackerConfig, lines: Sequence[LineConfig]) -> None:
-        self._tracker = build_tracker(tracker)
+    def __init__(
+        self, tracker: TrackerConfig, lines: Sequence[LineConfig], in_view: ViewTest | None = None
+    ) -> None:
+        self._tracker = build_tracker(tracker, in_view)
         self._counters = [build_line_counter(line) for line in lines]
 
     @property
@@ -88,6 +90,11 @@ class FloorCounting:
         if detections is None:  # nothing moved: tracks coast on their prediction and do not age
             return self.count(FloorPoints(t_s, np.zeros((0, 2)), np.zeros(0)), detected=False)
         return self.count(projector.project(detections))
+
+
+def floor_in_view(projector: FloorProjector | None) -> ViewTest | None:
+    """The floor a calibrated camera sees, for the tracker; None for a scale calibration (no image size)."""
+    return projector.sees if isinstance(projector, CameraProjector) else None
 
 
 class CameraCounting:
@@ -113,7 +120,7 @@ class CameraCounting:
             build_detector(detector, camera=getattr(self._projector, "camera", None)),
             build_motion_gate(detector),
         )
-        self._floor = FloorCounting(tracker, lines)
+        self._floor = FloorCounting(tracker, lines, floor_in_view(self._projector))
         self._source = build_source(source)
         self.detect_ms: float | None = None
 

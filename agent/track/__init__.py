@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from agent.track.config import TrackerConfig
-from agent.track.kalman import KalmanTracker
+from agent.track.kalman import KalmanTracker, ViewTest
 from agent.track.nearest import NearestTracker
 from agent.types import FloorPoints, Tracks
 
@@ -22,8 +22,11 @@ class Tracker(Protocol):
         ...
 
 
-def build_tracker(config: TrackerConfig) -> Tracker:
-    """The tracker the config names."""
+def build_tracker(config: TrackerConfig, in_view: ViewTest | None = None) -> Tracker:
+    """The tracker the config names; `in_view`, the floor the camera sees, for the Kalman tracker.
+
+    The nearest-neighbour tracker (ToF sensors, sparse scenes) ends tracks by age only.
+    """
     if config.type == "kalman":
         return KalmanTracker(
             max_distance_m=config.max_distance_m,
@@ -35,8 +38,9 @@ def build_tracker(config: TrackerConfig) -> Tracker:
             measurement_m=config.measurement_m,
             min_separation_m=config.min_separation_m,
             show_missed=config.show_missed,
+            in_view=in_view,
         )
     return NearestTracker(config.max_distance_m, config.min_hits, config.max_age_s)
 
 
-__all__ = ["KalmanTracker", "NearestTracker", "Tracker", "build_tracker"]
+__all__ = ["KalmanTracker", "NearestTracker", "Tracker", "ViewTest", "build_tracker"]

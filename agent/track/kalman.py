@@ -25,7 +25,11 @@ that prediction lies within the area where tracked people have been seen
 so far: a detector blinks (a person half hidden for a frame), and hiding
 the person for that frame costs recall and breaks their path in every
 analytics stage; a track whose prediction has left that area is more likely
-someone who walked out of view, and stays hidden. When the motion gate skips
+someone who walked out of view, and stays hidden. Given the camera's view
+(`in_view`), a track the detector misses while its prediction lies outside
+the picture ends at once: that person walked out, and someone who comes in
+where they left (a door) starts a track of their own instead of continuing
+theirs. When the motion gate skips
 detection, `update` is called with `detected=False`: tracks seen at the last
 detection coast on their prediction, are reported and do not age (a person
 standing still stays counted); tracks already unseen then are not reported
@@ -42,6 +46,7 @@ filter spent most of its time in NumPy call overhead on 4x4 matrices.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +59,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 Rows = npt.NDArray[np.intp]
+# Which floor positions (N, 2) m the camera sees: a person there is in the picture.
+ViewTest = Callable[[FloatArray], BoolArray]
 
 _NO_MATCH = 1e6  # cost of a gated-out pair (metres): never chosen
 # Squared Mahalanobis distance holding 99.9 % of a 2-D Gaussian innovation: while the noise
@@ -136,7 +143,9 @@ class KalmanTracker:
     detection this close to a person matched in the same update neither starts
     nor feeds a tentative track (see `_apart_from_people`); `show_missed`
     (0 = off): detections in a row a confirmed track may miss and still be
-    reported at its prediction, inside the area where people have been seen.
+    reported at its prediction, inside the area where people have been seen;
+    `in_view` (None = unknown): the floor the camera sees, to end at once a
+    missed track predicted outside it.
 
     Raises:
         ValueError: an argument is out of range, named with its value.
@@ -154,6 +163,7 @@ class KalmanTracker:
         measurement_m: float = 0.08,
         min_separation_m: float = 0.0,
         show_missed: int = 1,
+        in_view: ViewTest | None = None,
     ) -> None:
         for name, value in (
             ("max_distance_m", max_distance_m),
@@ -182,6 +192,7 @@ class KalmanTracker:
         self._r = measurement_m**2
         self._min_separation_m = min_separation_m
         self._show_missed = show_missed
+        self._in_view = in_view
         # Corners (m) of the box around every position where a confirmed track has been matched:
         # the floor the detector is known to cover. Four numbers, however long the tracker runs.
         self._seen_low_m = np.full(2, np.inf)
@@ -219,7 +230,11 @@ class KalmanTracker:
         left_high = self._apart_from_people(points.points_m, left_high)
         _, left_high = self._associate(tentative, points.points_m, left_high)
         left_high = self._not_beside_a_first_miss(points.points_m, left_high)
-        table.unseen_s[~table.matched_now] += dt_s
+        missed = np.flatnonzero(~table.matched_now)
+        table.unseen_s[missed] += dt_s
+        if self._in_view is not None and len(missed):
+            walked_out = missed[~self._in_view(table.states[missed, :2])]
+            table.unseen_s[walked_out] = np.inf  # ends below, whatever max_age_s
         table.misses = np.where(table.matched_now, 0, table.misses + 1)
         ended = (table.unseen_s > self._max_age_s) | ~(table.confirmed | table.matched_now)
         ended_ids = table.ids[ended & table.confirmed]

@@ -161,3 +161,20 @@ def test_a_resize_that_changes_the_aspect_ratio_is_refused(size) -> None:
     camera = CameraModel(WIDE_PINHOLE, Pose.looking_down((0.0, 0.0, 3.5)))
     with pytest.raises(ValueError, match=r"calibrated at 1280x960 px"):
         camera.resized(*size)
+
+
+@pytest.mark.parametrize("kind", ["pinhole", "fisheye"])
+def test_the_projector_sees_the_floor_in_the_picture_at_head_height(kind):
+    from agent.geometry.projector import CameraProjector
+
+    camera = CameraModel.straight_down(
+        640, 480, 3.0, hfov_deg=90.0 if kind == "pinhole" else 180.0, kind=kind
+    )
+    projector = CameraProjector(camera, 1.7)
+    # Heads 1.3 m below the lens: the pinhole's 90 degrees across 640 px see them to 1.3 m on either
+    # side and 0.97 m up and down; 30 m away is beyond the top edge of either picture.
+    points_m = np.array([[0.0, 0.0], [1.2, 0.0], [0.0, -0.9], [0.0, 30.0]])
+    seen = projector.sees(points_m)
+    assert seen.tolist() == [True, True, True, False]
+    # The same floor for frames of another size: a resized camera sees what the calibrated one saw.
+    assert projector.for_image(320, 240).sees(points_m).tolist() == seen.tolist()

@@ -232,3 +232,29 @@ def test_batched_tracker_gives_the_tracks_of_a_per_track_reference(kwargs: dict[
         assert len(batched) == len(reference.tracks)
         reported += len(ours)
     assert reported > 1000, "the scene exercises confirmed tracks, not only tentative ones"
+
+
+@pytest.mark.parametrize(("knows_the_view", "same_track"), [(False, True), (True, False)])
+def test_someone_coming_in_where_a_person_walked_out_gets_their_own_track(knows_the_view, same_track) -> None:
+    """A door at the edge of the picture: one shopper walks out, 0.3 s later another walks in there.
+
+    Without the camera's view the first shopper's track, unseen for less than
+    `max_age_s`, takes the newcomer (one identity for two people); with it, the
+    track ends as its prediction leaves the picture.
+    """
+
+    def in_view(points_m: np.ndarray) -> np.ndarray:
+        return np.asarray(points_m)[:, 0] < 3.0
+
+    tracker = KalmanTracker(min_hits=2, max_age_s=1.0, in_view=in_view if knows_the_view else None)
+    first_ids, second_ids = set(), set()
+    for i in range(27):  # 1.2 m/s along +x, seen while x < 3.0 (until t = 2.4 s)
+        t = 0.1 * i
+        x = 0.1 + 1.2 * t
+        tracks = tracker.update(points(t, [(x, 0.0)] if x < 3.0 else []))
+        first_ids |= set(tracks.ids.tolist()) if x < 3.0 else set()
+    for i in range(10):  # from t = 2.7 s: someone walks in at x = 2.9, along -x
+        t = 2.7 + 0.1 * i
+        second_ids |= set(tracker.update(points(t, [(2.9 - 1.2 * 0.1 * i, 0.0)])).ids.tolist())
+    assert len(first_ids) == 1 and second_ids
+    assert (second_ids == first_ids) is same_track

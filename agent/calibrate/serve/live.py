@@ -30,7 +30,7 @@ from agent.geometry.config import FileCalibrationConfig
 from agent.geometry.errors import CalibrationError
 from agent.geometry.lens import Lens
 from agent.geometry.projector import CameraProjector
-from agent.runtime.counting import FloorCounting
+from agent.runtime.counting import FloorCounting, floor_in_view
 from agent.sim.config import SimSourceConfig
 from agent.sources import FrameSource, build_source
 from agent.sources.config import CameraSourceConfig, FileSourceConfig, FrameSourceConfig
@@ -226,7 +226,9 @@ class LiveSession:
         with self._lock:
             self._lines, self._zones = tuple(lines), tuple(zones)
             self._epoch += 1
-            self._stages.floor = FloorCounting(self._config.tracker, self._lines)
+            self._stages.floor = FloorCounting(
+                self._config.tracker, self._lines, floor_in_view(self._stages.projector)
+            )
             self._stages.counts = {line.name: {"in": 0, "out": 0} for line in self._lines}
             self._stages.epoch = self._epoch
 
@@ -236,12 +238,13 @@ class LiveSession:
         self._epoch += 1
         self._tails.clear()
         camera = self._camera
+        projector = None if camera is None else CameraProjector(camera, self.point_height_m)
         return _Stages(
             detector=GatedDetector(
                 build_detector(self._detector_config, camera=camera), build_motion_gate(self._detector_config)
             ),
-            projector=None if camera is None else CameraProjector(camera, self.point_height_m),
-            floor=FloorCounting(self._config.tracker, self._lines),
+            projector=projector,
+            floor=FloorCounting(self._config.tracker, self._lines, floor_in_view(projector)),
             epoch=self._epoch,
             counts={line.name: {"in": 0, "out": 0} for line in self._lines},
         )
