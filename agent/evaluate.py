@@ -105,7 +105,11 @@ class EvaluationStages:
             "source": FileSourceConfig(type="file", path=clip, realtime=False, loop=False)
         }
         if self.detector is not None:
-            update["detector"] = self.detector
+            update["detector"] = (
+                self.detector
+                if config.detector is None
+                else _keeping_input_size(self.detector, config.detector)
+            )
         if self.tracker is not None:
             update["tracker"] = self.tracker
         if self.point_height_m is not None and isinstance(config.calibration, FileCalibrationConfig):
@@ -113,6 +117,21 @@ class EvaluationStages:
                 update={"point_height_m": self.point_height_m}
             )
         return config.model_copy(update=update)
+
+
+def _keeping_input_size(detector: DetectorConfig, installed: DetectorConfig) -> DetectorConfig:
+    """`detector`, with the installed ONNX detector's `input_size` unless it names its own.
+
+    The input size is the installer's choice for that camera (a wide fisheye's
+    small heads), which swapping in another model file does not undo.
+    """
+    if (
+        isinstance(detector, OnnxDetectorConfig)
+        and isinstance(installed, OnnxDetectorConfig)
+        and detector.input_size is None
+    ):
+        return detector.model_copy(update={"input_size": installed.input_size})
+    return detector
 
 
 def tracker_config(name: str, overhead: bool = False) -> TrackerConfig:

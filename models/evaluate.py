@@ -6,7 +6,10 @@
 Clips: every named scenario exactly as defined (`agent.sim.scenarios`), at
 640 x 480, seeds below the training seeds (`simdata.TRAIN_SEED_BASE`), so no
 clip was seen in training; `checkout` (layout and queue behaviour) was never
-rendered for training in any variant. Frames are sampled at `--fps`.
+rendered for training in any variant. Frames are sampled at `--fps`. Each
+scenario runs the model at the input size its installer config sets
+(`agent.sim.installer.model_input_size`: 448 x 336 under `busy`'s fisheye),
+unless `--input-size` names one for all.
 
 Scoring, per frame: a detection and a person match when the detection's
 pixel, projected to the floor at that person's height, is within
@@ -30,6 +33,8 @@ import numpy as np
 from simdata import HeadFrame, evaluation_clip
 
 from agent.detect import OnnxDetector, OnnxDetectorConfig
+from agent.sim.installer import model_input_size
+from agent.sim.scenarios import get_scenario
 from agent.types import Frame, FrameMeta
 
 SCENARIOS = ("entrance", "aisle", "checkout", "busy", "night")
@@ -104,14 +109,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tolerance-m", type=float, default=0.3)
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS))
+    parser.add_argument(
+        "--input-size",
+        type=_size,
+        default=None,
+        metavar="WxH",
+        help="model input for every scenario (default: each scenario's installer config's)",
+    )
     args = parser.parse_args(argv)
     paths = args.model or [MODELS_DIR / "footfall_head_fp32.onnx", MODELS_DIR / "footfall_head_int8.onnx"]
-    detectors = [
-        OnnxDetector(
-            OnnxDetectorConfig(type="onnx", model=p, format=args.format, score_threshold=args.threshold)
-        )
-        for p in paths
-    ]
+    built: dict[tuple[Path, tuple[int, int] | None], OnnxDetector] = {}
+
+    def detector(path: Path, scenario: str) -> OnnxDetector:
+        size = args.input_size or model_input_size(get_scenario(scenario))
+        if (path, size) not in built:
+            config = OnnxDetectorConfig(
+                type="onnx", model=path, format=args.format, score_threshold=args.threshold, input_size=size
+            )
+            built[(path, size)] = OnnxDetector(config)
+        return built[(path, size)]
+
     scores = {(p.name, s): Score() for p in paths for s in args.scenarios}
     started = time.monotonic()
     frames = 0
@@ -121,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                 h, w = truth.image.shape[:2]
                 frame = Frame(FrameMeta(index, index / args.fps, w, h), truth.image)
                 frames += 1
-                for path, detector in zip(paths, detectors, strict=True):
-                    found = detector.detect(frame).points_px
+                for path in paths:
+                    found = detector(path, scenario).detect(frame).points_px
                     scores[(path.name, scenario)].add(score_frame(truth, found, args.tolerance_m))
     print(
         f"{frames} frames ({', '.join(args.scenarios)}; seeds {args.seeds}; {args.fps:g} fps; 640x480), "
@@ -140,6 +157,18 @@ def main(argv: list[str] | None = None) -> int:
         _row("**all**", total)
         print()
     return 0
+
+
+def _size(text: str) -> tuple[int, int]:
+    """ "448x336" -> (448, 336).
+
+    Raises:
+        argparse.ArgumentTypeError: not WIDTHxHEIGHT in pixels.
+    """
+    width, _, height = text.partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"input size {text!r} should be WIDTHxHEIGHT, e.g. 448x336")
+    return int(width), int(height)
 
 
 def _row(name: str, s: Score) -> None:

@@ -30,7 +30,7 @@ import torch
 from net import INPUT_HEIGHT_PX, INPUT_WIDTH_PX, STRIDE, CentrePointNet
 from simdata import TRAIN_SEED_BASE, training_frames
 
-from agent.detect.centrepoint import CENTREPOINT_METADATA
+from agent.detect.centrepoint import CENTREPOINT_METADATA, INPUT_SIZE_KEY
 
 _SIZE = (INPUT_WIDTH_PX, INPUT_HEIGHT_PX)
 
@@ -197,6 +197,7 @@ def export(model: CentrePointNet, path: Path) -> None:
     proto.producer_name = "footfall models/train.py"
     onnx.save(proto, str(path))
     onnx.checker.check_model(proto)
+    free_spatial_size(path)
 
 
 def quantise(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
@@ -227,6 +228,30 @@ def quantise(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
     proto = onnx.load(str(int8))
     onnx.helper.set_model_props(proto, dict(CENTREPOINT_METADATA, stride=str(STRIDE), precision="int8"))
     onnx.save(proto, str(int8))
+    free_spatial_size(int8)
+
+
+def free_spatial_size(path: Path) -> None:
+    """Let the model at `path` take any height and width that are multiples of 16, in place.
+
+    The network is fully convolutional: the same weights run on a larger
+    input, which a wide fisheye view needs, where heads are a few pixels at
+    320 x 240 (`detector.input_size`). The training size goes into the
+    metadata (`footfall.input_size`, WIDTHxHEIGHT), the detector's default.
+    Weights and outputs at the training size are unchanged.
+    """
+    proto = onnx.load(str(path))
+    for value in [*proto.graph.input, *proto.graph.output]:
+        dims = value.type.tensor_type.shape.dim
+        divisor = 1 if value in proto.graph.input else STRIDE
+        for dim, name in zip(dims[2:], ("height", "width"), strict=True):
+            dim.Clear()
+            dim.dim_param = name if divisor == 1 else f"{name}/{divisor}"
+    del proto.graph.value_info[:]  # shapes inferred for the training size
+    entry = proto.metadata_props.add()
+    entry.key, entry.value = INPUT_SIZE_KEY, f"{INPUT_WIDTH_PX}x{INPUT_HEIGHT_PX}"
+    onnx.checker.check_model(proto)
+    onnx.save(proto, str(path))
 
 
 def main(argv: list[str] | None = None) -> int:

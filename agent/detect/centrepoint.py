@@ -20,6 +20,8 @@ from agent.types import FloatArray
 # Metadata written into the model file by models/train.py; the detector reads
 # `footfall.format` to choose this decoder without any config.
 FORMAT_KEY = "footfall.format"
+# The input size (WIDTHxHEIGHT pixels) a free-size model was trained at: the detector's default.
+INPUT_SIZE_KEY = "footfall.input_size"
 CENTREPOINT_METADATA = {FORMAT_KEY: "centrepoint", "footfall.point": "head_top", "footfall.channels": "rgb"}
 _NEIGHBOURS = np.ones((3, 3), np.uint8)
 

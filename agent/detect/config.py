@@ -110,7 +110,10 @@ class OnnxDetectorConfig(Section):
     point: Literal["centre", "top", "bottom"] = "centre"
     resize: Literal["letterbox", "stretch"] = "letterbox"
     input_size: tuple[int, int] | None = Field(
-        default=None, description="(width, height) pixels, only for models whose input size is dynamic."
+        default=None,
+        description="(width, height) pixels, for models whose input size is dynamic. The shipped model "
+        "takes multiples of 16 and defaults to the 320 x 240 it was trained at; under a wide fisheye, "
+        "where heads are a few pixels, [448, 336] finds more of them for about twice the inference time.",
     )
     ssd_box_order: Literal["yxyx", "xyxy"] = "yxyx"
     threads: int = Field(default=1, ge=1, le=64, description="ONNX Runtime intra-op threads.")

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
+from agent.detect.centrepoint import INPUT_SIZE_KEY
 from agent.detect.errors import ModelError
 from agent.detect.letterbox import InputFit, ResizeMode
 
@@ -64,12 +65,18 @@ def _shape_text(shape: object) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ")" if isinstance(shape, list | tuple) else str(shape)
 
 
-def read_input_spec(path: Path, node: ort.NodeArg, input_size: tuple[int, int] | None) -> InputSpec:
+def read_input_spec(
+    path: Path, node: ort.NodeArg, input_size: tuple[int, int] | None, metadata: dict[str, str] | None = None
+) -> InputSpec:
     """Check and describe the model's image input.
+
+    A dynamic size is `input_size` (width, height), else the size the model's
+    metadata names (`footfall.input_size`, WIDTHxHEIGHT: the shipped model's
+    training size).
 
     Raises:
         ModelError: the input is not (1, 3, H, W) or (1, H, W, 3) float32/uint8, or its size is
-            dynamic and `input_size` (width, height) was not given.
+            dynamic and neither `input_size` nor the metadata gives one.
     """
     shape = list(node.shape)
     expected = "(1, 3, H, W) or (1, H, W, 3) float32 or uint8"
@@ -89,12 +96,29 @@ def read_input_spec(path: Path, node: ort.NodeArg, input_size: tuple[int, int] |
     width, height = _dim(w), _dim(h)
     if width is None or height is None:
         if input_size is None:
+            input_size = _size_from_metadata(path, metadata or {})
+        if input_size is None:
             raise ModelError(
                 f"{path}: input {node.name!r} has a dynamic size {_shape_text(shape)}; "
                 "set detector.input_size = [width, height] in pixels"
             )
         width, height = input_size
     return InputSpec(node.name, channels_first, width, height, _ONNX_DTYPES[node.type])
+
+
+def _size_from_metadata(path: Path, metadata: dict[str, str]) -> tuple[int, int] | None:
+    """The `footfall.input_size` the model carries (WIDTHxHEIGHT), if any.
+
+    Raises:
+        ModelError: the entry is there but not WIDTHxHEIGHT in pixels.
+    """
+    text = metadata.get(INPUT_SIZE_KEY)
+    if text is None:
+        return None
+    width, _, height = text.partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise ModelError(f"{path}: metadata {INPUT_SIZE_KEY} is {text!r}, expected WIDTHxHEIGHT in pixels")
+    return int(width), int(height)
 
 
 class OnnxModel:
@@ -144,7 +168,8 @@ class OnnxModel:
         if len(inputs) != 1:
             names = ", ".join(f"{i.name} {_shape_text(i.shape)}" for i in inputs)
             raise ModelError(f"{path}: has {len(inputs)} inputs ({names}), expected one image input")
-        return cls(path, session, read_input_spec(path, inputs[0], input_size), resize)
+        metadata = dict(session.get_modelmeta().custom_metadata_map)
+        return cls(path, session, read_input_spec(path, inputs[0], input_size, metadata), resize)
 
     def prepare(self, image: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.generic], InputFit]:
         """A frame (H, W, 3) BGR or (H, W) grey as the model's input tensor, and how it was fitted."""

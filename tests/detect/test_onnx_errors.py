@@ -45,6 +45,15 @@ def _unknown_layout(tmp_path: Path) -> Path:
     )
 
 
+def _dynamic_size_bad_metadata(tmp_path: Path) -> Path:
+    return build_model(
+        tmp_path / "model.onnx",
+        YOLOV8,
+        input_shape=(1, 3, "height", "width"),
+        metadata={"footfall.input_size": "big"},
+    )
+
+
 def _bad_metadata_format(tmp_path: Path) -> Path:
     return build_model(tmp_path / "model.onnx", YOLOV8, metadata={"footfall.format": "detr"})
 
@@ -58,6 +67,12 @@ def _bad_metadata_format(tmp_path: Path) -> Path:
         (_five_d_input, "auto", None, r"has shape \(1, 3, 32, 32, 1\), expected \(1, 3, H, W\)"),
         (_batch_of_two, "auto", None, r"has shape \(2, 3, 32, 32\)"),
         (_dynamic_size, "auto", None, "dynamic size .* set detector.input_size"),
+        (
+            _dynamic_size_bad_metadata,
+            "auto",
+            None,
+            "metadata footfall.input_size is 'big', expected WIDTHxHEIGHT",
+        ),
         (_unknown_layout, "auto", None, r"unknown output layout a \(1, 5\), b \(1, 7\)"),
         (_bad_metadata_format, "auto", None, "metadata footfall.format is 'detr'"),
         (lambda p: build_model(p / "m.onnx", YOLOV8), "ssd", None, "SSD-style format needs outputs named"),
@@ -77,6 +92,7 @@ def _bad_metadata_format(tmp_path: Path) -> Path:
         "5d-input",
         "batch-2",
         "dynamic-size",
+        "dynamic-size-bad-metadata",
         "unknown-layout",
         "bad-metadata",
         "not-ssd",
@@ -91,3 +107,16 @@ def test_bad_model_is_a_clear_error(tmp_path, make, fmt, person_class, message):
     with pytest.raises(ModelError, match=message) as raised:
         OnnxDetector(config)
     assert str(path) in str(raised.value)
+
+
+def test_a_dynamic_size_comes_from_the_config_else_from_the_metadata(tmp_path):
+    path = build_model(
+        tmp_path / "model.onnx",
+        YOLOV8,
+        input_shape=(1, 3, "height", "width"),
+        metadata={"footfall.input_size": "64x48"},
+    )
+    default = OnnxDetector(OnnxDetectorConfig(type="onnx", model=path))
+    assert (default.model.input.width_px, default.model.input.height_px) == (64, 48)
+    chosen = OnnxDetector(OnnxDetectorConfig(type="onnx", model=path, input_size=(96, 64)))
+    assert (chosen.model.input.width_px, chosen.model.input.height_px) == (96, 64)
