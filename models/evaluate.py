@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from simdata import HeadFrame, evaluation_clip
 
+from agent.config_base import parse_size_px
 from agent.detect import OnnxDetector, OnnxDetectorConfig
 from agent.sim.installer import model_input_size
 from agent.sim.scenarios import get_scenario
@@ -165,10 +166,10 @@ def _size(text: str) -> tuple[int, int]:
     Raises:
         argparse.ArgumentTypeError: not WIDTHxHEIGHT in pixels.
     """
-    width, _, height = text.partition("x")
-    if not (width.isdigit() and height.isdigit()):
+    size = parse_size_px(text)
+    if size is None:
         raise argparse.ArgumentTypeError(f"input size {text!r} should be WIDTHxHEIGHT, e.g. 448x336")
-    return int(width), int(height)
+    return size
 
 
 def _row(name: str, s: Score) -> None:

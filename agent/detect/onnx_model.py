@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
+from agent.config_base import parse_size_px
 from agent.detect.centrepoint import INPUT_SIZE_KEY
 from agent.detect.errors import ModelError
 from agent.detect.letterbox import InputFit, ResizeMode
@@ -115,10 +116,10 @@ def _size_from_metadata(path: Path, metadata: dict[str, str]) -> tuple[int, int]
     text = metadata.get(INPUT_SIZE_KEY)
     if text is None:
         return None
-    width, _, height = text.partition("x")
-    if not (width.isdigit() and height.isdigit()):
+    size = parse_size_px(text)
+    if size is None:
         raise ModelError(f"{path}: metadata {INPUT_SIZE_KEY} is {text!r}, expected WIDTHxHEIGHT in pixels")
-    return int(width), int(height)
+    return size
 
 
 class OnnxModel:

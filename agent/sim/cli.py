@@ -6,16 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from agent.config_base import parse_size_px
 from agent.sim.scenarios import SCENARIOS
 
 
 def _size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"size {text!r} should be WIDTHxHEIGHT pixels, e.g. 640x480"
-        ) from None
+    size = parse_size_px(text)
+    if size is None:
+        raise argparse.ArgumentTypeError(f"size {text!r} should be WIDTHxHEIGHT pixels, e.g. 640x480")
+    width, height = size
     if width < 64 or height < 48:
         raise argparse.ArgumentTypeError(f"size {text!r} should be at least 64x48 pixels")
     return width, height
