@@ -126,13 +126,18 @@ class OnnxModel:
     """An ONNX Runtime session on one model file, with its image input described and checked."""
 
     def __init__(
-        self, path: Path, session: ort.InferenceSession, spec: InputSpec, resize: ResizeMode
+        self,
+        path: Path,
+        session: ort.InferenceSession,
+        spec: InputSpec,
+        resize: ResizeMode,
+        metadata: dict[str, str],
     ) -> None:
         self.path = path
         self.session = session
         self.input = spec
         self.outputs = [OutputSpec(o.name, tuple(_dim(d) for d in o.shape)) for o in session.get_outputs()]
-        self.metadata: dict[str, str] = dict(session.get_modelmeta().custom_metadata_map)
+        self.metadata = metadata
         self._resize = resize
         self._fit: InputFit | None = None
         self._fit_frame: tuple[int, int] | None = None
@@ -169,8 +174,8 @@ class OnnxModel:
         if len(inputs) != 1:
             names = ", ".join(f"{i.name} {_shape_text(i.shape)}" for i in inputs)
             raise ModelError(f"{path}: has {len(inputs)} inputs ({names}), expected one image input")
-        metadata = dict(session.get_modelmeta().custom_metadata_map)
-        return cls(path, session, read_input_spec(path, inputs[0], input_size, metadata), resize)
+        metadata: dict[str, str] = dict(session.get_modelmeta().custom_metadata_map)
+        return cls(path, session, read_input_spec(path, inputs[0], input_size, metadata), resize, metadata)
 
     def prepare(self, image: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.generic], InputFit]:
         """A frame (H, W, 3) BGR or (H, W) grey as the model's input tensor, and how it was fitted."""
