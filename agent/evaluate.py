@@ -105,11 +105,7 @@ class EvaluationStages:
             "source": FileSourceConfig(type="file", path=clip, realtime=False, loop=False)
         }
         if self.detector is not None:
-            update["detector"] = (
-                self.detector
-                if config.detector is None
-                else _keeping_input_size(self.detector, config.detector)
-            )
+            update["detector"] = _over_installed(self.detector, config.detector)
         if self.tracker is not None:
             update["tracker"] = self.tracker
         if self.point_height_m is not None and isinstance(config.calibration, FileCalibrationConfig):
@@ -119,19 +115,17 @@ class EvaluationStages:
         return config.model_copy(update=update)
 
 
-def _keeping_input_size(detector: DetectorConfig, installed: DetectorConfig) -> DetectorConfig:
-    """`detector`, with the installed ONNX detector's `input_size` unless it names its own.
+def _over_installed(detector: DetectorConfig, installed: DetectorConfig | None) -> DetectorConfig:
+    """`detector` laid over the installed one: of the same type, it changes only the settings it names.
 
-    The input size is the installer's choice for that camera (a wide fisheye's
-    small heads), which swapping in another model file does not undo.
+    Swapping in another model file keeps what the installer chose for that
+    camera (`input_size` for a wide fisheye's small heads, the motion gate);
+    a detector of another type replaces the installed one.
     """
-    if (
-        isinstance(detector, OnnxDetectorConfig)
-        and isinstance(installed, OnnxDetectorConfig)
-        and detector.input_size is None
-    ):
-        return detector.model_copy(update={"input_size": installed.input_size})
-    return detector
+    if installed is None or installed.type != detector.type:
+        return detector
+    named = detector.model_dump(include=detector.model_fields_set)
+    return type(installed).model_validate({**installed.model_dump(), **named})
 
 
 def tracker_config(name: str, overhead: bool = False) -> TrackerConfig:

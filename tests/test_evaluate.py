@@ -174,3 +174,22 @@ def test_perfect_detections_and_a_model_exclude_each_other(capsys: pytest.Captur
     code = main(["evaluate", str(ROOT / "sim_videos"), "--perfect-detections", "--model", "models/x.onnx"])
     assert code == 2
     assert "--model and --perfect-detections exclude each other" in capsys.readouterr().err
+
+
+def test_a_stage_swapping_the_model_keeps_the_installers_other_detector_settings(tmp_path: Path) -> None:
+    from agent.config import load_config
+    from agent.detect.config import BackgroundDetectorConfig, OnnxDetectorConfig
+
+    installed = load_config(ROOT / "config" / "scenarios" / "busy.toml")
+    assert isinstance(installed.detector, OnnxDetectorConfig) and installed.detector.input_size == (448, 336)
+    other = tmp_path / "other.onnx"
+    swapped = (
+        EvaluationStages.onnx(other, score_threshold=0.5).apply(installed, tmp_path / "clip.mp4").detector
+    )
+    assert isinstance(swapped, OnnxDetectorConfig)
+    assert (swapped.model, swapped.score_threshold) == (other, 0.5)  # what the stage names
+    assert swapped.input_size == (448, 336)  # what the installer chose for the fisheye
+    replaced = EvaluationStages(BackgroundDetectorConfig(type="background")).apply(
+        installed, tmp_path / "c.mp4"
+    )
+    assert isinstance(replaced.detector, BackgroundDetectorConfig)
