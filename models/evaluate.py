@@ -9,7 +9,10 @@ clip was seen in training; `checkout` (layout and queue behaviour) was never
 rendered for training in any variant. Frames are sampled at `--fps`. Each
 scenario runs the model at the input size its installer config sets
 (`agent.sim.installer.model_input_size`: 448 x 336 under `busy`'s fisheye),
-unless `--input-size` names one for all.
+unless `--input-size` names one for all, and with the scenario's camera as
+its calibration (heads at 1.7 m), as an installed detector runs: a weak
+detection within `--same-person-m` (0.3 m) on the floor of a much stronger
+one is dropped (`agent.detect.same_person`; 0 keeps it).
 
 Scoring, per frame: a detection and a person match when the detection's
 pixel, projected to the floor at that person's height, is within
@@ -34,6 +37,9 @@ from simdata import HeadFrame, evaluation_clip
 
 from agent.config_base import parse_size_px
 from agent.detect import OnnxDetector, OnnxDetectorConfig
+from agent.evaluate import HEAD_TOP_HEIGHT_M
+from agent.geometry.camera import CameraModel
+from agent.geometry.projector import CameraProjector
 from agent.sim.installer import model_input_size
 from agent.sim.scenarios import get_scenario
 from agent.types import Frame, FrameMeta
@@ -117,18 +123,29 @@ def main(argv: list[str] | None = None) -> int:
         metavar="WxH",
         help="model input for every scenario (default: each scenario's installer config's)",
     )
+    parser.add_argument(
+        "--same-person-m",
+        type=float,
+        default=OnnxDetectorConfig.model_fields["same_person_m"].default,
+        help="detector.same_person_m (0: keep a weak detection beside a strong one)",
+    )
     args = parser.parse_args(argv)
     paths = args.model or [MODELS_DIR / "footfall_head_fp32.onnx", MODELS_DIR / "footfall_head_int8.onnx"]
-    built: dict[tuple[Path, tuple[int, int] | None], OnnxDetector] = {}
+    built: dict[tuple[Path, str], OnnxDetector] = {}
 
-    def detector(path: Path, scenario: str) -> OnnxDetector:
-        size = args.input_size or model_input_size(get_scenario(scenario))
-        if (path, size) not in built:
+    def detector(path: Path, scenario: str, camera: CameraModel) -> OnnxDetector:
+        """The detector as a calibrated installation runs it: the scenario's input size and camera."""
+        if (path, scenario) not in built:
             config = OnnxDetectorConfig(
-                type="onnx", model=path, format=args.format, score_threshold=args.threshold, input_size=size
+                type="onnx",
+                model=path,
+                format=args.format,
+                score_threshold=args.threshold,
+                input_size=args.input_size or model_input_size(get_scenario(scenario)),
+                same_person_m=args.same_person_m,
             )
-            built[(path, size)] = OnnxDetector(config)
-        return built[(path, size)]
+            built[(path, scenario)] = OnnxDetector(config, CameraProjector(camera, HEAD_TOP_HEIGHT_M))
+        return built[(path, scenario)]
 
     scores = {(p.name, s): Score() for p in paths for s in args.scenarios}
     started = time.monotonic()
@@ -140,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 frame = Frame(FrameMeta(index, index / args.fps, w, h), truth.image)
                 frames += 1
                 for path in paths:
-                    found = detector(path, scenario).detect(frame).points_px
+                    found = detector(path, scenario, truth.camera).detect(frame).points_px
                     scores[(path.name, scenario)].add(score_frame(truth, found, args.tolerance_m))
     print(
         f"{frames} frames ({', '.join(args.scenarios)}; seeds {args.seeds}; {args.fps:g} fps; 640x480), "

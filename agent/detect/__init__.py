@@ -8,20 +8,23 @@ from agent.detect.config import BackgroundDetectorConfig, DetectorConfig, OnnxDe
 from agent.detect.errors import ModelError
 from agent.detect.motion import GatedDetector, MotionGate
 from agent.detect.onnx_detector import OnnxDetector
-from agent.geometry.camera import CameraModel
+from agent.geometry.projector import CameraProjector, FloorProjector
 
 
-def build_detector(config: DetectorConfig, camera: CameraModel | None = None) -> Detector:
+def build_detector(config: DetectorConfig, projector: FloorProjector | None = None) -> Detector:
     """The detector the config names.
 
-    `camera` (optional) lets the background detector split blobs by the
+    `projector` (optional), the calibration: the ONNX detector drops a weak
+    detection right beside a strong one on the floor (`same_person_m`), and
+    a camera calibration lets the background detector split blobs by the
     expected size of a person at each point of the image.
 
     Raises:
         ModelError: an ONNX model file is missing or unusable (names the file).
     """
     if isinstance(config, OnnxDetectorConfig):
-        return OnnxDetector(config)
+        return OnnxDetector(config, projector)
+    camera = projector.camera if isinstance(projector, CameraProjector) else None
     return BackgroundSubtractionDetector(config, camera)
 
 

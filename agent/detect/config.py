@@ -116,6 +116,20 @@ class OnnxDetectorConfig(Section):
         "where heads are a few pixels, [448, 336] finds more of them for about twice the inference time.",
     )
     ssd_box_order: Literal["yxyx", "xyxy"] = "yxyx"
+    same_person_m: float = Field(
+        default=0.3,
+        ge=0,
+        le=2,
+        description="A detection this close on the floor (metres, at the calibration's point height) to "
+        "one scoring more than 1 / same_person_score_ratio times as high is the same person (a shoulder, "
+        "a bag) and is dropped. 0: off. Needs the calibration; without one nothing is dropped.",
+    )
+    same_person_score_ratio: float = Field(
+        default=0.6,
+        gt=0,
+        le=1,
+        description="See same_person_m: how much weaker than its neighbour a detection must be to go.",
+    )
     threads: int = Field(default=1, ge=1, le=64, description="ONNX Runtime intra-op threads.")
     graph_optimisation: Literal["disable", "basic", "extended", "all"] = "all"
     motion_gate: MotionGateConfig = MotionGateConfig()

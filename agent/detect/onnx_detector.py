@@ -14,8 +14,10 @@ from agent.detect.config import OnnxDetectorConfig
 from agent.detect.errors import ModelError
 from agent.detect.formats import Layout, describe, resolve_layout
 from agent.detect.onnx_model import OnnxModel
+from agent.detect.same_person import same_person_kept
 from agent.detect.ssd import decode_ssd
 from agent.detect.yolo import decode_yolov5, decode_yolov8
+from agent.geometry.projector import FloorProjector
 from agent.types import Detections, FloatArray, Frame
 
 _DEFAULT_PERSON_CLASS = {"yolov5": 0, "yolov8": 0, "ssd": 1, "centrepoint": 0}
@@ -24,13 +26,18 @@ _DEFAULT_PERSON_CLASS = {"yolov5": 0, "yolov8": 0, "ssd": 1, "centrepoint": 0}
 class OnnxDetector:
     """One detection per person the model finds: a head point (centre-point) or a box's point, and a score.
 
+    With the calibration's `floor` projector, a detection within
+    `config.same_person_m` on the floor of a much stronger one is dropped
+    (`agent.detect.same_person`).
+
     Raises:
         ModelError: the model file is missing, not ONNX, has an unusable input, or an output
             layout that does not fit `config.format` (names the file and what was found).
     """
 
-    def __init__(self, config: OnnxDetectorConfig) -> None:
+    def __init__(self, config: OnnxDetectorConfig, floor: FloorProjector | None = None) -> None:
         self._config = config
+        self._floor = floor if config.same_person_m > 0 else None
         self.model = OnnxModel.open(
             config.model,
             threads=config.threads,
@@ -77,8 +84,16 @@ class OnnxDetector:
         tensor, fit = self.model.prepare(frame.image)
         outputs = self.model.run(tensor)
         points, scores, boxes = self._decode(outputs)
+        points_px = fit.points_to_frame(points)
         frame_boxes = None if boxes is None else fit.boxes_to_frame(boxes)
-        return Detections(frame.meta.t_s, fit.points_to_frame(points), scores, frame_boxes)
+        if self._floor is not None and len(scores) > 1:
+            config = self._config
+            kept = same_person_kept(
+                self._floor.floor_m(points_px), scores, config.same_person_m, config.same_person_score_ratio
+            )
+            points_px, scores = points_px[kept], scores[kept]
+            frame_boxes = None if frame_boxes is None else frame_boxes[kept]
+        return Detections(frame.meta.t_s, points_px, scores, frame_boxes)
 
     def _decode(self, outputs: list[np.ndarray]) -> tuple[FloatArray, FloatArray, FloatArray | None]:
         config, roles = self._config, self.layout.roles

@@ -25,6 +25,10 @@ class FloorProjector(Protocol):
         """The same people, in floor metres."""
         ...
 
+    def floor_m(self, points_px: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Image points (N, 2) -> floor points (N, 2) metres, row for row; NaN where a ray misses the floor."""
+        ...
+
 
 class CameraProjector:
     """Projects detection points through a calibrated `CameraModel` at a fixed height.
@@ -87,11 +91,15 @@ class CameraProjector:
         pixels = self._camera.floor_to_pixels(points_m, self._height_m)
         return np.asarray(self._camera.in_image(pixels), dtype=bool)
 
+    def floor_m(self, points_px: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Image points (N, 2) -> floor points (N, 2) metres at the point height; NaN where a ray misses."""
+        return np.asarray(self._camera.pixels_to_floor(points_px, self._height_m), dtype=np.float64)
+
     def project(self, detections: Detections) -> FloorPoints:
         """Detections in pixels -> floor metres; rays that miss the floor are dropped."""
         if not len(detections):
             return FloorPoints(detections.t_s, np.zeros((0, 2)), np.zeros(0))
-        points_m = self._camera.pixels_to_floor(detections.points_px, self._height_m)
+        points_m = self.floor_m(detections.points_px)
         hit = np.all(np.isfinite(points_m), axis=1)
         if not hit.all():
             self.dropped += int((~hit).sum())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from agent.types import Detections, FloorPoints
 
@@ -26,8 +27,11 @@ class ScaleProjector:
         self._scale = metres_per_pixel
         self._origin = np.asarray(origin_px, dtype=float)
 
+    def floor_m(self, points_px: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Image points (N, 2) -> floor points (N, 2) metres, row for row."""
+        offset = np.asarray(points_px, dtype=np.float64).reshape(-1, 2) - self._origin
+        return np.column_stack([offset[:, 0], -offset[:, 1]]) * self._scale
+
     def project(self, detections: Detections) -> FloorPoints:
         """Detections in pixels -> the same people in floor metres."""
-        offset = detections.points_px - self._origin
-        points_m = np.column_stack([offset[:, 0], -offset[:, 1]]) * self._scale
-        return FloorPoints(detections.t_s, points_m, detections.scores)
+        return FloorPoints(detections.t_s, self.floor_m(detections.points_px), detections.scores)

@@ -117,7 +117,7 @@ class CameraCounting:
         self._projector = build_projector(calibration)
         self._detector_config = detector
         self._detector = GatedDetector(
-            build_detector(detector, camera=getattr(self._projector, "camera", None)),
+            build_detector(detector, self._projector),
             build_motion_gate(detector),
         )
         self._floor = FloorCounting(tracker, lines, floor_in_view(self._projector))
@@ -153,7 +153,7 @@ class CameraCounting:
         if fitted is not self._projector:
             self._projector = fitted
             self._detector = GatedDetector(
-                build_detector(self._detector_config, camera=fitted.camera),
+                build_detector(self._detector_config, fitted),
                 build_motion_gate(self._detector_config),
             )
 

@@ -241,7 +241,7 @@ class LiveSession:
         projector = None if camera is None else CameraProjector(camera, self.point_height_m)
         return _Stages(
             detector=GatedDetector(
-                build_detector(self._detector_config, camera=camera), build_motion_gate(self._detector_config)
+                build_detector(self._detector_config, projector), build_motion_gate(self._detector_config)
             ),
             projector=projector,
             floor=FloorCounting(self._config.tracker, self._lines, floor_in_view(projector)),
