@@ -178,7 +178,11 @@ def train(args: argparse.Namespace, images: np.ndarray, heads: list[np.ndarray])
 
 
 def export(model: CentrePointNet, path: Path) -> None:
-    """ONNX, opset 18, weights in the file, with the footfall metadata the detector reads."""
+    """ONNX, opset 18, weights in the file, with the footfall metadata the detector reads.
+
+    The input size stays fixed at the training size: ONNX Runtime's quantiser
+    needs every shape known. `free_spatial_size` frees it once quantised.
+    """
     example = torch.zeros(1, 3, INPUT_HEIGHT_PX, INPUT_WIDTH_PX)
     model = model.to(memory_format=torch.contiguous_format)
     program = torch.onnx.export(
@@ -197,7 +201,6 @@ def export(model: CentrePointNet, path: Path) -> None:
     proto.producer_name = "footfall models/train.py"
     onnx.save(proto, str(path))
     onnx.checker.check_model(proto)
-    free_spatial_size(path)
 
 
 def quantise(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
@@ -297,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         dtype=np.float32,
     ) / np.float32(255.0)
     quantise(fp32, int8, calibration)
+    free_spatial_size(fp32)
     print(f"wrote {fp32} and {int8} in {time.monotonic() - started:.0f} s total", flush=True)
     return 0
 

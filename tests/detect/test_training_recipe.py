@@ -1,0 +1,40 @@
+"""models/train.py runs end to end and writes models the detector opens at any input size.
+
+A two-step run on two tiny episodes (about 10 s): it catches a recipe that no
+longer exports or quantises (ONNX Runtime's quantiser needs the fixed
+training size; the free size is set after). Needs the `train` extra (torch);
+skipped without it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.detect import OnnxDetector, OnnxDetectorConfig
+from agent.types import Frame, FrameMeta
+
+TRAIN = Path(__file__).resolve().parents[2] / "models" / "train.py"
+
+
+def test_training_writes_both_models_and_they_take_any_multiple_of_16(tmp_path):
+    pytest.importorskip("torch", reason="the train extra (torch) is not installed")
+    args = ["--out", str(tmp_path), "--episodes", "2", "--frames-per-episode", "2", "--steps", "2"]
+    run = subprocess.run(
+        [sys.executable, str(TRAIN), *args], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    frame = Frame(FrameMeta(0, 0.0, 640, 480), np.full((480, 640, 3), 120, np.uint8))
+    for name in ("footfall_head_fp32.onnx", "footfall_head_int8.onnx"):
+        for size in (None, (448, 336)):
+            config = OnnxDetectorConfig(type="onnx", model=tmp_path / name, input_size=size)
+            detector = OnnxDetector(config)
+            assert (detector.model.input.width_px, detector.model.input.height_px) == (size or (320, 240)), (
+                name
+            )
+            assert detector.detect(frame).points_px.shape[1] == 2
+    assert (tmp_path / "footfall_head.pt").stat().st_size > 0
