@@ -102,6 +102,16 @@ def _constant(levels: tuple[float, ...]):  # type: ignore[no-untyped-def]
     return lighting
 
 
+def fisheye_training_seeds(first: int, count: int) -> list[int]:
+    """The first `count` training seeds from `first` on whose randomised scenario has a fisheye lens."""
+    seeds, seed = [], first
+    while len(seeds) < count:
+        if randomised_scenario(np.random.default_rng(seed)).camera.kind == "fisheye":
+            seeds.append(seed)
+        seed += 1
+    return seeds
+
+
 def training_frames(seed: int, frames: int, size: tuple[int, int]) -> Iterator[HeadFrame]:
     """`frames` frames of one randomised scenario (seed >= TRAIN_SEED_BASE), resized to `size` (w, h) pixels.
 

@@ -28,65 +28,80 @@ import numpy as np
 import onnx
 import torch
 from net import INPUT_HEIGHT_PX, INPUT_WIDTH_PX, STRIDE, CentrePointNet
-from simdata import TRAIN_SEED_BASE, training_frames
+from simdata import TRAIN_SEED_BASE, fisheye_training_seeds, training_frames
 
 from agent.detect.centrepoint import CENTREPOINT_METADATA, INPUT_SIZE_KEY
 
 _SIZE = (INPUT_WIDTH_PX, INPUT_HEIGHT_PX)
 
 
-def _use_input_size(text: str) -> None:
-    """Train at `WxH` pixels instead of net.py's size (both multiples of 16): the net is fully convolutional."""
+def _use_input_size(size: tuple[int, int]) -> None:
+    """Train at `size` (w, h) pixels instead of net.py's (multiples of 16): the net is fully convolutional."""
     global INPUT_WIDTH_PX, INPUT_HEIGHT_PX, _SIZE
+    INPUT_WIDTH_PX, INPUT_HEIGHT_PX = size
+    _SIZE = size
+
+
+def _size_arg(text: str) -> tuple[int, int]:
+    """ "448x336" -> (448, 336), both multiples of 16."""
     try:
         width, height = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        raise SystemExit(f"--input-size {text!r}: expected WIDTHxHEIGHT, e.g. 320x240") from None
+        raise argparse.ArgumentTypeError(f"{text!r}: expected WIDTHxHEIGHT, e.g. 448x336") from None
     if width % 16 or height % 16 or width <= 0 or height <= 0:
-        raise SystemExit(f"--input-size {text!r}: width and height must be positive multiples of 16")
-    INPUT_WIDTH_PX, INPUT_HEIGHT_PX = width, height
-    _SIZE = (width, height)
+        raise argparse.ArgumentTypeError(f"{text!r}: width and height must be positive multiples of 16")
+    return width, height
 
 
 _SIGMA_CELLS = 0.8  # heatmap Gaussian: about a head's radius at the usual scales
 
 
-def _render_episode(args: tuple[int, int]) -> tuple[np.ndarray, list[np.ndarray]]:
-    seed, frames = args
+def _render_episode(args: tuple[int, int, tuple[int, int]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    seed, frames, size = args
     images, heads = [], []
-    for frame in training_frames(seed, frames, _SIZE):
+    for frame in training_frames(seed, frames, size):
         images.append(frame.image[:, :, ::-1])  # BGR -> RGB, the model's channel order
-        heads.append(frame.heads_px[frame.in_view | _near_view(frame.heads_px)])
+        heads.append(frame.heads_px[frame.in_view | _near_view(frame.heads_px, size)])
     return np.stack(images), heads
 
 
-def _near_view(heads_px: np.ndarray, margin_px: float = 2.0) -> np.ndarray:
+def _near_view(heads_px: np.ndarray, size: tuple[int, int], margin_px: float = 2.0) -> np.ndarray:
     """Heads just outside the image still mark their edge cell (half a head is visible)."""
     u, v = heads_px[:, 0], heads_px[:, 1]
-    return (u > -margin_px) & (u < _SIZE[0] + margin_px) & (v > -margin_px) & (v < _SIZE[1] + margin_px)
+    return (u > -margin_px) & (u < size[0] + margin_px) & (v > -margin_px) & (v < size[1] + margin_px)
 
 
 def render_dataset(
-    episodes: int, frames: int, workers: int, cache: Path | None = None
+    episodes: int,
+    frames: int,
+    workers: int,
+    cache: Path | None = None,
+    seeds: list[int] | None = None,
+    size: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """All training frames (N, H, W, 3) uint8 RGB and their head points in model-input pixels.
 
-    With `cache` (a file in a temporary folder, deleted by the caller), frames
-    rendered once are kept there so an interrupted training restarts at once.
+    Episodes are seeds TRAIN_SEED_BASE + 0 .. `episodes` - 1 unless `seeds`
+    names them; frames are `size` (w, h) pixels, the training input size by
+    default. With `cache` (a file in a temporary folder, deleted by the
+    caller), frames rendered once are kept there so an interrupted training
+    restarts at once.
     """
     if cache is not None and cache.exists():
         with np.load(cache) as stored:
             images = stored["images"]
             counts, points = stored["counts"], stored["points"]
         return images, np.split(points, np.cumsum(counts)[:-1])
-    jobs = [(TRAIN_SEED_BASE + k, frames) for k in range(episodes)]
+    size = size or _SIZE
+    seeds = seeds if seeds is not None else [TRAIN_SEED_BASE + k for k in range(episodes)]
+    jobs = [(seed, frames, size) for seed in seeds]
     images, heads = [], []
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         for k, (ep_images, ep_heads) in enumerate(pool.imap(_render_episode, jobs, chunksize=2)):
             images.append(ep_images)
             heads.extend(ep_heads)
             if k % 50 == 0:
-                print(f"rendered {k + 1}/{episodes} episodes", flush=True)
+                print(f"rendered {k + 1}/{len(jobs)} episodes at {size[0]}x{size[1]}", flush=True)
     all_images = np.concatenate(images)
     if cache is not None:
         counts = np.array([len(h) for h in heads])
@@ -94,9 +109,12 @@ def render_dataset(
     return all_images, heads
 
 
-def targets(batch_heads: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Heatmap (B, 1, h, w), offset (B, 2, h, w) and offset mask (B, 1, h, w) for head points in input pixels."""
-    h, w = INPUT_HEIGHT_PX // STRIDE, INPUT_WIDTH_PX // STRIDE
+def targets(
+    batch_heads: list[np.ndarray], size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Heatmap (B, 1, h, w), offset (B, 2, h, w) and offset mask (B, 1, h, w) for head points in
+    input pixels of a `size` (w, h) input."""
+    h, w = size[1] // STRIDE, size[0] // STRIDE
     heat = np.zeros((len(batch_heads), 1, h, w), np.float32)
     offset = np.zeros((len(batch_heads), 2, h, w), np.float32)
     mask = np.zeros((len(batch_heads), 1, h, w), np.float32)
@@ -118,15 +136,16 @@ def augment(
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Flips (an overhead view has no up), colour and brightness jitter, some grey (IR) frames."""
     out = images.astype(np.float32) / 255.0
+    height_px, width_px = images.shape[1:3]
     new_heads = []
     for b in range(len(out)):
         pts = heads[b].copy()
         if rng.random() < 0.5:
             out[b] = out[b, :, ::-1]
-            pts[:, 0] = INPUT_WIDTH_PX - pts[:, 0]
+            pts[:, 0] = width_px - pts[:, 0]
         if rng.random() < 0.5:
             out[b] = out[b, ::-1]
-            pts[:, 1] = INPUT_HEIGHT_PX - pts[:, 1]
+            pts[:, 1] = height_px - pts[:, 1]
         gain = rng.uniform(0.6, 1.4) * rng.uniform(0.9, 1.1, size=3)
         out[b] = np.clip((out[b] - 0.5) * rng.uniform(0.7, 1.3) + 0.5, 0, 1) * gain
         out[b] = np.clip(out[b], 0, 1) ** rng.uniform(0.7, 1.4)
@@ -145,8 +164,17 @@ def focal_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (pos_loss.sum() + neg_loss.sum()) / positive.sum().clamp(min=1.0)
 
 
-def train(args: argparse.Namespace, images: np.ndarray, heads: list[np.ndarray]) -> CentrePointNet:
-    """Train from scratch (or `--init`) with AdamW and a cosine learning rate."""
+def train(
+    args: argparse.Namespace,
+    images: np.ndarray,
+    heads: list[np.ndarray],
+    wide: tuple[np.ndarray, list[np.ndarray]] | None = None,
+) -> CentrePointNet:
+    """Train from scratch (or `--init`) with AdamW and a one-cycle learning rate.
+
+    With `wide` (frames of wide fisheyes at `--wide-input-size`), every
+    `--wide-every`-th step trains on a batch of those instead.
+    """
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     model = CentrePointNet()
@@ -158,9 +186,13 @@ def train(args: argparse.Namespace, images: np.ndarray, heads: list[np.ndarray])
     started = time.monotonic()
     running = 0.0
     for step in range(args.steps):
-        pick = rng.integers(len(images), size=args.batch)
-        batch, batch_heads = augment(rng, images[pick], [heads[i] for i in pick])
-        heat, offset, mask = (torch.from_numpy(a) for a in targets(batch_heads))
+        step_images, step_heads = images, heads
+        if wide is not None and step % args.wide_every == 1:
+            step_images, step_heads = wide
+        pick = rng.integers(len(step_images), size=args.batch)
+        batch, batch_heads = augment(rng, step_images[pick], [step_heads[i] for i in pick])
+        size = (step_images.shape[2], step_images.shape[1])
+        heat, offset, mask = (torch.from_numpy(a) for a in targets(batch_heads, size))
         x = torch.from_numpy(batch).to(memory_format=torch.channels_last)
         pred_heat, pred_offset = model(x)
         loss = focal_loss(pred_heat, heat)
@@ -279,10 +311,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--init", type=Path, default=None, help="start from these weights (fine-tuning)")
     parser.add_argument(
         "--input-size",
-        default=f"{INPUT_WIDTH_PX}x{INPUT_HEIGHT_PX}",
+        type=_size_arg,
+        default=(INPUT_WIDTH_PX, INPUT_HEIGHT_PX),
         help="model input WIDTHxHEIGHT in pixels (default: models/net.py's)",
     )
+    parser.add_argument(
+        "--wide-episodes",
+        type=int,
+        default=0,
+        help="also render this many wide-fisheye variants at --wide-input-size (0: none)",
+    )
+    parser.add_argument(
+        "--wide-input-size",
+        type=_size_arg,
+        default=(448, 336),
+        help="WIDTHxHEIGHT of the wide-fisheye frames: the input size the installer gives a fisheye",
+    )
+    parser.add_argument(
+        "--wide-every", type=int, default=3, help="every this many steps, one is a wide-fisheye batch (>= 2)"
+    )
     args = parser.parse_args(argv)
+    if args.wide_every < 2:
+        parser.error(f"--wide-every {args.wide_every}: should be at least 2")
     _use_input_size(args.input_size)
     torch.set_num_threads(2)
     torch.set_flush_denormal(True)  # tiny focal-loss gradients otherwise hit slow denormal arithmetic
@@ -290,7 +340,18 @@ def main(argv: list[str] | None = None) -> int:
     images, heads = render_dataset(args.episodes, args.frames_per_episode, args.workers, args.cache)
     people = sum(len(h) for h in heads)
     print(f"{len(images)} frames, {people} heads rendered in {time.monotonic() - started:.0f} s", flush=True)
-    model = train(args, images, heads)
+    wide = None
+    if args.wide_episodes:
+        seeds = fisheye_training_seeds(TRAIN_SEED_BASE + args.episodes, args.wide_episodes)
+        wide_cache = None if args.cache is None else args.cache.with_name(args.cache.stem + "-wide.npz")
+        wide = render_dataset(
+            0, args.frames_per_episode, args.workers, wide_cache, seeds, args.wide_input_size
+        )
+        print(
+            f"{len(wide[0])} wide fisheye frames at {args.wide_input_size[0]}x{args.wide_input_size[1]}",
+            flush=True,
+        )
+    model = train(args, images, heads, wide)
     args.out.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), args.out / "footfall_head.pt")
     fp32, int8 = args.out / "footfall_head_fp32.onnx", args.out / "footfall_head_int8.onnx"

@@ -1,9 +1,10 @@
 """models/train.py runs end to end and writes models the detector opens at any input size.
 
-A two-step run on two tiny episodes (about 10 s): it catches a recipe that no
-longer exports or quantises (ONNX Runtime's quantiser needs the fixed
-training size; the free size is set after). Needs the `train` extra (torch);
-skipped without it.
+A two-step run on two tiny episodes and one wide-fisheye episode (about
+15 s): it catches a recipe that no longer trains on both input sizes,
+exports or quantises (ONNX Runtime's quantiser needs the fixed training
+size; the free size is set after). Needs the `train` extra (torch); skipped
+without it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ TRAIN = Path(__file__).resolve().parents[2] / "models" / "train.py"
 def test_training_writes_both_models_and_they_take_any_multiple_of_16(tmp_path):
     pytest.importorskip("torch", reason="the train extra (torch) is not installed")
     args = ["--out", str(tmp_path), "--episodes", "2", "--frames-per-episode", "2", "--steps", "2"]
+    args += [
+        "--wide-episodes",
+        "1",
+        "--wide-every",
+        "2",
+    ]  # the second step trains on a 448 x 336 fisheye batch
     run = subprocess.run(
         [sys.executable, str(TRAIN), *args], capture_output=True, text=True, timeout=300, cwd=tmp_path
     )
