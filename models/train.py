@@ -186,10 +186,10 @@ def train(
     started = time.monotonic()
     running = 0.0
     for step in range(args.steps):
-        step_images, step_heads = images, heads
+        step_images, step_heads, batch_size = images, heads, args.batch
         if wide is not None and step % args.wide_every == 1:
-            step_images, step_heads = wide
-        pick = rng.integers(len(step_images), size=args.batch)
+            step_images, step_heads, batch_size = *wide, args.wide_batch or args.batch
+        pick = rng.integers(len(step_images), size=batch_size)
         batch, batch_heads = augment(rng, step_images[pick], [step_heads[i] for i in pick])
         size = (step_images.shape[2], step_images.shape[1])
         heat, offset, mask = (torch.from_numpy(a) for a in targets(batch_heads, size))
@@ -329,6 +329,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--wide-every", type=int, default=3, help="every this many steps, one is a wide-fisheye batch (>= 2)"
+    )
+    parser.add_argument(
+        "--wide-batch",
+        type=int,
+        default=0,
+        help="frames in a wide-fisheye batch (0: --batch); 8 at 448 x 336 costs what 16 at 320 x 240 do",
     )
     args = parser.parse_args(argv)
     if args.wide_every < 2:
