@@ -30,6 +30,7 @@ import torch
 from net import INPUT_HEIGHT_PX, INPUT_WIDTH_PX, STRIDE, CentrePointNet
 from simdata import TRAIN_SEED_BASE, fisheye_training_seeds, training_frames
 
+from agent.config_base import parse_size_px
 from agent.detect.centrepoint import CENTREPOINT_METADATA, INPUT_SIZE_KEY
 
 _SIZE = (INPUT_WIDTH_PX, INPUT_HEIGHT_PX)
@@ -43,14 +44,13 @@ def _use_input_size(size: tuple[int, int]) -> None:
 
 
 def _size_arg(text: str) -> tuple[int, int]:
-    """ "448x336" -> (448, 336), both multiples of 16."""
-    try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected WIDTHxHEIGHT, e.g. 448x336") from None
-    if width % 16 or height % 16 or width <= 0 or height <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: width and height must be positive multiples of 16")
-    return width, height
+    """ "448x336" -> (448, 336), both positive multiples of 16 (the network's largest stride)."""
+    size = parse_size_px(text)
+    if size is None or min(size) <= 0 or size[0] % 16 or size[1] % 16:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected WIDTHxHEIGHT, both multiples of 16, e.g. 448x336"
+        )
+    return size
 
 
 _SIGMA_CELLS = 0.8  # heatmap Gaussian: about a head's radius at the usual scales
