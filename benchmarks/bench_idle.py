@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.analytics.lines import LineCounter
-from agent.detect import GatedDetector, MotionGate, OnnxDetector, OnnxDetectorConfig
+from agent.detect import GatedDetector, MotionGate, OnnxDetectorConfig, build_detector
 from agent.detect.config import MotionGateConfig
 from agent.geometry.projector import CameraProjector
 from agent.sim.render import ScenarioRenderer
@@ -49,11 +49,11 @@ def render(name: str, seconds: float, seed: int = 5) -> tuple[list[Frame], Scena
 
 def run(frames: list[Frame], renderer: ScenarioRenderer, gated: bool) -> tuple[float, float, int]:
     """CPU milliseconds per frame, fraction of frames detected and crossings counted."""
+    projector = CameraProjector(renderer.camera, _HEAD_HEIGHT_M)
     detector = GatedDetector(
-        OnnxDetector(OnnxDetectorConfig(type="onnx", model=MODEL, threads=1)),
+        build_detector(OnnxDetectorConfig(type="onnx", model=MODEL, threads=1), projector),
         MotionGate(MotionGateConfig()) if gated else None,
     )
-    projector = CameraProjector(renderer.camera, _HEAD_HEIGHT_M)
     tracker = build_tracker(KalmanTrackerConfig(type="kalman"), projector.sees)
     counters = [LineCounter(line, 0.1) for line in renderer.scenario.layout.lines]
     detected, crossings = 0, 0

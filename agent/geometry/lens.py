@@ -33,6 +33,7 @@ DISTORTION_LENGTH: dict[str, int] = {"pinhole": 5, "fisheye": 4}
 # leaves several pixels of error there.
 _UNDISTORT_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12)
 _FISHEYE_NEWTON_STEPS = 30
+_FISHEYE_CONVERGED_RAD = 1e-14  # a Newton step this small changes theta by at most a few ulps
 _MAX_INVERSION_ERROR_PX = 0.01
 # A resized image whose width and height scale by factors this far apart is a crop, not a resize.
 _MAX_ASPECT_CHANGE = 0.01
@@ -250,7 +251,12 @@ class Lens:
             t2 = theta * theta
             value = theta * self._fisheye_polynomial(theta) - theta_d
             slope = 1 + t2 * (3 * k1 + t2 * (5 * k2 + t2 * (7 * k3 + t2 * 9 * k4)))
-            theta = theta - value / np.where(np.abs(slope) > 1e-12, slope, np.nan)
+            step = value / np.where(np.abs(slope) > 1e-12, slope, np.nan)
+            theta = theta - step
+            # Newton converges in a few steps where the model inverts; stop there (NaN rows never
+            # converge and compare False, so they do not hold the loop).
+            if not (np.abs(step) > _FISHEYE_CONVERGED_RAD).any():
+                break
         residual = np.abs(theta * self._fisheye_polynomial(theta) - theta_d)
         valid = (residual < 1e-9) & (theta >= 0) & (theta <= math.pi)
         phi = np.arctan2(yd, xd)
