@@ -30,7 +30,9 @@ def same_person_kept(
     count = len(scores)
     if count < 2 or within_m <= 0:
         return np.ones(count, dtype=bool)
-    gaps_m = np.hypot(*(points_m[:, None, :] - points_m[None, :, :]).transpose(2, 0, 1))
+    x_m, y_m = points_m[:, 0], points_m[:, 1]
+    dx_m, dy_m = x_m[:, None] - x_m[None, :], y_m[:, None] - y_m[None, :]
+    near = dx_m * dx_m + dy_m * dy_m < within_m * within_m  # NaN compares False
     # stronger[i, j]: detection i scores more than 1 / score_ratio times detection j.
     stronger = scores[:, None] * score_ratio > scores[None, :]
-    return np.asarray(~((gaps_m < within_m) & stronger).any(axis=0), dtype=bool)
+    return np.asarray(~(near & stronger).any(axis=0), dtype=bool)
