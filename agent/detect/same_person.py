@@ -3,12 +3,12 @@
 The shipped head model sometimes puts a second, weaker peak on a shoulder or
 a bag next to a head it found well: in one held-out `checkout` clip, 54 of
 its 55 false alarms lay within 0.3 m (on the floor) of a person already
-found, scoring a median 0.47 of the detection beside them. Dropping a detection within
-0.3 m of one scoring more than 1 / 0.6 times as high halves `checkout`'s
-false alarms (110 -> 50 over three clips) and costs `busy`, where people
-walk closest, 0.3 % of its hits (models/README.md). Distances are measured
-on the floor, not in pixels, so the rule means the same under a fisheye's
-rim as under its centre.
+found, scoring a median 0.47 of the detection beside them. Dropping a
+detection within 0.3 m of one scoring more than 1 / 0.6 times as high
+halves `checkout`'s false alarms (110 -> 50 over three clips) and costs
+`busy`, where people walk closest, 0.3 % of its hits (models/README.md).
+Distances are measured on the floor, not in pixels, so the rule means the
+same under a fisheye's rim as under its centre.
 """
 
 from __future__ import annotations
