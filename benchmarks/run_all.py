@@ -107,8 +107,9 @@ BENCHMARKS = (
         "bench_idle.py",
         (),
         ("--seconds", "5"),
-        "Process CPU per frame of the camera pipeline (INT8 model, Kalman tracker), with and without "
-        "the motion gate.",
+        "Process CPU per frame of the camera pipeline (INT8 model, Kalman tracker): no motion gate, the "
+        "gate with whole-frame detection only, and the gate as configured by default (detection around "
+        "what moved).",
     ),
     Benchmark(
         "delivery",

@@ -42,6 +42,12 @@ class MotionGateConfig(Section):
     idle_interval_s: float = Field(
         default=10.0, gt=0, le=600, description="Detect at least this often while nobody is tracked (s)."
     )
+    regions: bool = Field(
+        default=True,
+        description="When movement opens the gate, detect only around what moved and the people found "
+        "at the last detection (models of free input size, as the shipped one); the whole frame at least "
+        "every max_interval_s while anyone is tracked, every idle_interval_s while nobody is.",
+    )
     light_jump_grey: float = Field(
         default=40.0,
         gt=0,

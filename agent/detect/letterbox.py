@@ -56,6 +56,29 @@ class InputFit:
         canvas[y0 : y0 + inner[1], x0 : x0 + inner[0]] = resized
         return canvas
 
+    def input_box(
+        self, box_px: tuple[float, float, float, float], margin_px: int, multiple_px: int
+    ) -> tuple[int, int, int, int]:
+        """The part of the model input (x0, y0, x1, y1 input pixels) that holds frame box `box_px`.
+
+        `box_px` is (x0, y0, x1, y1) in frame pixels; the result is widened by
+        `margin_px` input pixels on every side, its edges put on multiples of
+        `multiple_px` (outwards) and clipped to the input.
+        """
+        iw, ih = self.input_size
+        x0 = box_px[0] * self.scale_x + self.pad_x_px - margin_px
+        y0 = box_px[1] * self.scale_y + self.pad_y_px - margin_px
+        x1 = box_px[2] * self.scale_x + self.pad_x_px + margin_px
+        y1 = box_px[3] * self.scale_y + self.pad_y_px + margin_px
+
+        def down(value: float, limit: int) -> int:
+            return min(max(0, int(value // multiple_px) * multiple_px), limit)
+
+        def up(value: float, limit: int) -> int:
+            return min(max(0, -int(-value // multiple_px) * multiple_px), limit)
+
+        return down(x0, iw), down(y0, ih), up(x1, iw), up(y1, ih)
+
     def points_to_frame(self, points: FloatArray) -> FloatArray:
         """Model-input pixels (N, 2) -> frame pixels (N, 2)."""
         out = np.empty_like(points, dtype=np.float64)

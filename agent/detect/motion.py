@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from agent.detect.base import Detector
+from agent.detect.base import Detector, RegionDetector
 from agent.detect.config import MotionGateConfig
-from agent.types import Detections, Frame
+from agent.types import Detections, FloatArray, Frame
 
 # Light varies over a few small-frame pixels (lamps' pools of light); objects are sharper.
 _LIGHT_SIGMA_PX = 3.0
@@ -39,6 +39,8 @@ class MotionGate:
         self._reference_t_s = 0.0
         self._last_t_s = 0.0
         self._last_brightness: float | None = None
+        self._whole_t_s = 0.0
+        self.moved_box_px: tuple[float, float, float, float] | None = None
         self.frames_seen = 0
         self.frames_opened = 0
 
@@ -65,10 +67,14 @@ class MotionGate:
 
     def changed_fraction(self, grey: npt.NDArray[np.float32]) -> float:
         """Fraction of pixels of `grey` that differ from the reference by more than `pixel_threshold` (1.0 without one)."""
+        changed = self._changed(grey)
+        return 1.0 if changed is None else np.count_nonzero(changed) / grey.size
+
+    def _changed(self, grey: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8] | None:
+        """Where `grey` differs from the reference by more than `pixel_threshold` (1), None without one."""
         if self._reference is None or self._reference.shape != grey.shape:
-            return 1.0
-        changed = np.count_nonzero(cv2.absdiff(grey, self._reference) > self._config.pixel_threshold)
-        return changed / grey.size
+            return None
+        return np.asarray(cv2.absdiff(grey, self._reference) > self._config.pixel_threshold, np.uint8)
 
     def should_detect(self, frame: Frame, *, tracking: bool = True) -> bool:
         """True when detection should run on `frame` (always when the gate is disabled).
@@ -83,6 +89,11 @@ class MotionGate:
         undo) does not open it for change, but while the light keeps jumping
         `max_interval_s` applies even when nobody is tracked. An open gate
         takes `frame` as the new reference.
+
+        `moved_box_px` then says where to look: None for the whole frame, or
+        the box (x0, y0, x1, y1 frame pixels) around what changed, when
+        movement opened the gate, `regions` is on and the whole frame was
+        looked at less than the interval ago.
         """
         self.frames_seen += 1
         if not self._config.enabled:
@@ -100,17 +111,31 @@ class MotionGate:
         went_back = t_s < self._last_t_s
         self._last_t_s = t_s
         interval_s = self._config.max_interval_s if tracking or light_jumped else self._config.idle_interval_s
-        opened = bool(
-            self._reference is None
-            or went_back
-            or t_s - self._reference_t_s >= interval_s
-            or (not light_jumped and self.changed_fraction(grey) > self._config.min_changed_fraction)
+        changed = None if light_jumped else self._changed(grey)
+        moved = (
+            changed is not None and np.count_nonzero(changed) > self._config.min_changed_fraction * grey.size
         )
-        if opened:
-            self._reference = grey
-            self._reference_t_s = t_s
-            self.frames_opened += 1
-        return opened
+        whole = self._reference is None or went_back or t_s - self._reference_t_s >= interval_s
+        if not (whole or moved):
+            return False
+        self._reference = grey
+        self._reference_t_s = t_s
+        self.frames_opened += 1
+        # A look at what moved only, while the last look at the whole frame is recent enough.
+        if whole or changed is None or not self._config.regions or t_s - self._whole_t_s >= interval_s:
+            self._whole_t_s = t_s
+            self.moved_box_px = None
+        else:
+            self.moved_box_px = _box_in_frame(changed, frame)
+        return True
+
+
+def _box_in_frame(changed: npt.NDArray[np.uint8], frame: Frame) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1 frame pixels) around the changed pixels of a small frame."""
+    x, y, w, h = cv2.boundingRect(changed)
+    scale_x = frame.image.shape[1] / changed.shape[1]
+    scale_y = frame.image.shape[0] / changed.shape[0]
+    return (x * scale_x, y * scale_y, (x + w) * scale_x, (y + h) * scale_y)
 
 
 def _divided_by_light(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -124,18 +149,40 @@ class GatedDetector:
 
     The caller then skips the tracker update too, so tracks coast: they keep
     their last position and velocity, and are matched again against the next
-    detections at their predicted positions.
+    detections at their predicted positions. When the gate gives a region
+    and the detector can look at part of a frame (`RegionDetector`), it looks
+    around what moved and around the people it found the last time (who may
+    be standing still), in one box.
     """
 
     def __init__(self, detector: Detector, gate: MotionGate | None) -> None:
         self.detector = detector
         self.gate = gate
+        self._last_points_px: FloatArray = np.zeros((0, 2))
 
     def detect(self, frame: Frame, *, tracking: bool = True) -> Detections | None:
         """The detector's output for `frame`, or None when nothing moved since the last detection.
 
         `tracking`: whether the tracker holds anyone (see `MotionGate.should_detect`).
         """
-        if self.gate is not None and not self.gate.should_detect(frame, tracking=tracking):
+        if self.gate is None:
+            return self.detector.detect(frame)
+        if not self.gate.should_detect(frame, tracking=tracking):
             return None
-        return self.detector.detect(frame)
+        moved = self.gate.moved_box_px
+        if moved is None or not isinstance(self.detector, RegionDetector):
+            detections = self.detector.detect(frame)
+        else:
+            points = self._last_points_px
+            region = moved
+            if len(points):
+                low, high = points.min(axis=0), points.max(axis=0)
+                region = (
+                    min(moved[0], low[0]),
+                    min(moved[1], low[1]),
+                    max(moved[2], high[0]),
+                    max(moved[3], high[1]),
+                )
+            detections = self.detector.detect_region(frame, region)
+        self._last_points_px = detections.points_px
+        return detections

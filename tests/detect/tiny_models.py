@@ -51,3 +51,32 @@ def build_model(
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
     return path
+
+
+def build_bright_spot_model(path: Path, *, free_size: bool = True) -> Path:
+    """A centre-point model (stride 4) whose heatmap is the red channel averaged over 4 x 4 pixels.
+
+    A white 4 x 4 square on a black frame, on the 4-pixel grid, is a head of
+    score 1.0 at its cell. With `free_size` the input's height and width are
+    dynamic (`footfall.input_size` 64x48 names the default), else 64 x 48.
+    """
+    shape: list[int | str] = [1, 3, "height", "width"] if free_size else [1, 3, 48, 64]
+    graph_input = helper.make_tensor_value_info("image", TensorProto.FLOAT, shape)
+    starts, ends, axes = (
+        numpy_helper.from_array(np.array([v], np.int64), n) for v, n in ((0, "s"), (1, "e"), (1, "a"))
+    )
+    nodes = [
+        helper.make_node("Slice", ["image", "s", "e", "a"], ["red"]),
+        helper.make_node("AveragePool", ["red"], ["heatmap"], kernel_shape=[4, 4], strides=[4, 4]),
+    ]
+    out_shape: list[int | str | None] = [1, 1, None, None] if free_size else [1, 1, 12, 16]
+    graph_output = helper.make_tensor_value_info("heatmap", TensorProto.FLOAT, out_shape)
+    graph = helper.make_graph(nodes, "bright_spot", [graph_input], [graph_output], [starts, ends, axes])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    helper.set_model_props(
+        model, {"footfall.format": "centrepoint", "stride": "4", "footfall.input_size": "64x48"}
+    )
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return path
