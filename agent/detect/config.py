@@ -26,6 +26,9 @@ class MotionGateConfig(Section):
     tube flickering as it starts) is not taken as movement; while the light
     keeps jumping, detection runs every `max_interval_s` even in an empty
     shop. Skipped frames do not age tracks (the trackers' `detected=False`).
+    With `regions`, a detection that movement asked for looks only around
+    what moved and the people found the last time (a model of free input
+    size, as the shipped one; others look at the whole frame).
     """
 
     enabled: bool = True
