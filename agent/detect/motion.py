@@ -36,6 +36,7 @@ class MotionGate:
     def __init__(self, config: MotionGateConfig) -> None:
         self._config = config
         self._reference: npt.NDArray[np.float32] | None = None
+        self._reference_size: tuple[int, ...] = ()
         self._reference_t_s = 0.0
         self._last_t_s = 0.0
         self._last_brightness: float | None = None
@@ -79,8 +80,8 @@ class MotionGate:
     def should_detect(self, frame: Frame, *, tracking: bool = True) -> bool:
         """True when detection should run on `frame` (always when the gate is disabled).
 
-        Opens on the first frame, when enough of the picture changed since the
-        last open, when `max_interval_s` passed since then (`idle_interval_s`
+        Opens on the first frame (and the first of a new size), when enough of
+        the picture changed since the last open, when `max_interval_s` passed since then (`idle_interval_s`
         when `tracking` is False: the tracker holds nobody, not even a
         tentative track), or when time went backwards (a new source). A frame
         whose mean brightness jumped by more than `light_jump_grey` from the
@@ -115,10 +116,12 @@ class MotionGate:
         moved = (
             changed is not None and np.count_nonzero(changed) > self._config.min_changed_fraction * grey.size
         )
-        whole = self._reference is None or went_back or t_s - self._reference_t_s >= interval_s
+        new_size = self._reference is None or self._reference_size != frame.image.shape[:2]
+        whole = new_size or went_back or t_s - self._reference_t_s >= interval_s
         if not (whole or moved):
             return False
         self._reference = grey
+        self._reference_size = frame.image.shape[:2]
         self._reference_t_s = t_s
         self.frames_opened += 1
         # A look at what moved only, while the last look at the whole frame is recent enough.

@@ -126,6 +126,16 @@ def test_movement_opens_the_gate_while_nobody_is_tracked():
     assert gate.should_detect(_frame(2, 0.2, _scene((100, 100), noise_seed=2)), tracking=False)
 
 
+def test_a_frame_of_another_size_opens_the_gate_at_once_and_looks_at_all_of_it():
+    """A source switched to another resolution without its clock going back is a new picture."""
+    gate = MotionGate(MotionGateConfig(max_interval_s=0.5, pixel_threshold=14.0))
+    assert gate.should_detect(_frame(0, 0.0, EMPTY))
+    smaller = EMPTY[: _H // 2, : _W // 2].copy()
+    assert gate.should_detect(Frame(FrameMeta(1, 0.1, _W // 2, _H // 2), smaller))
+    assert gate.moved_box_px is None
+    assert not gate.should_detect(Frame(FrameMeta(2, 0.2, _W // 2, _H // 2), smaller))
+
+
 LAMP_ON = _scene(lamp=4.0)  # a pool of light, clipped white at its centre: +76 grey levels on average
 FLICKER = [(round(0.1 * k, 1), _scene(lamp=4.0 if k % 2 else 0.0, noise_seed=k)) for k in range(1, 8)]
 
