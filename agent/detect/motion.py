@@ -5,7 +5,9 @@ one comparison, a fraction of a neural network's inference. The pipeline
 skips the detector (and the tracker update) on frames the gate closes;
 tracks keep their last position and velocity until detection resumes, at
 the latest after `max_interval_s` (`idle_interval_s` while nobody is
-tracked: then there is nobody standing still to see again).
+tracked: then there is nobody standing still to see again). When movement
+opens the gate, the detector may look only around what moved and the
+people it found the last time (`regions`), at a fraction of the cost.
 """
 
 from __future__ import annotations
@@ -81,9 +83,10 @@ class MotionGate:
         """True when detection should run on `frame` (always when the gate is disabled).
 
         Opens on the first frame (and the first of a new size), when enough of
-        the picture changed since the last open, when `max_interval_s` passed since then (`idle_interval_s`
-        when `tracking` is False: the tracker holds nobody, not even a
-        tentative track), or when time went backwards (a new source). A frame
+        the picture changed since the last open, when `max_interval_s` passed
+        since then (`idle_interval_s` when `tracking` is False: the tracker
+        holds nobody, not even a tentative track), or when time went
+        backwards (a new source). A frame
         whose mean brightness jumped by more than `light_jump_grey` from the
         previous frame (a light switching or flickering: clipped highlights
         and dark corners change that division by the local light cannot

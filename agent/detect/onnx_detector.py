@@ -8,6 +8,7 @@ start with a `ModelError`, never on the first frame.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from agent.detect.centrepoint import decode_centrepoint
 from agent.detect.config import OnnxDetectorConfig
@@ -122,7 +123,7 @@ class OnnxDetector:
         )
 
     def _detect_fitted(
-        self, frame: Frame, fitted: np.ndarray, fit: InputFit, part: tuple[int, int, int, int]
+        self, frame: Frame, fitted: npt.NDArray[np.uint8], fit: InputFit, part: tuple[int, int, int, int]
     ) -> Detections:
         """Detections in `part` (x0, y0, x1, y1 input pixels) of the fitted input, in frame pixels."""
         x0, y0, x1, y1 = part
