@@ -8,6 +8,7 @@ exit codes only here, at the boundary: 0 ok, 1 runtime failure, 2 bad input
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import signal
 import sys
@@ -45,6 +46,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    # `systemctl kill -s USR1 footfall` (or kill -USR1) writes every thread's stack to stderr, the
+    # journal: where an agent that does not stop is waiting. Code locations only, no data.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     summary = Pipeline(config).run(stop, duration_s=args.duration)
     print(
         f"footfall: {summary.frames} frames, in={summary.people_in} out={summary.people_out}, "

@@ -10,7 +10,6 @@ produced - delivered.
 
 from __future__ import annotations
 
-import signal
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from agent.geometry.shapes import FloorLine
 from agent.sim.walkers import ClipSpec, Walker, render_clip
 from tests.helpers.broker import MosquittoBroker
 from tests.helpers.subscriber import Subscriber
-from tests.publish.agent_process import agent_args, dedupe, outbox_rows, start_agent, stored_seqs
+from tests.publish.agent_process import agent_args, dedupe, outbox_rows, start_agent, stop_agent, stored_seqs
 
 BUDGET = 256 * 1024
 # 256 KiB holds about 500 of the agent's one-minute `counts` reports (about 0.4 KiB each in the file).
@@ -50,8 +49,7 @@ def test_twice_the_budget_stays_under_it_and_status_counts_what_was_dropped(
             if outbox.exists():
                 sizes.append(_file_bytes(outbox))
             time.sleep(0.02)
-        agent.send_signal(signal.SIGTERM)
-        assert agent.wait(30) == 0, log.read_text()[-2000:]
+        assert stop_agent(agent, log, 30) == 0, log.read_text()[-3000:]
     finally:
         if agent.poll() is None:
             agent.kill()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from tests.publish.agent_process import (
     outbox_rows,
     render_short_clip,
     start_agent,
+    stop_agent,
     stored_seqs,
     wait_for_log,
 )
@@ -84,8 +84,7 @@ def test_disk_full_neither_crashes_nor_loops_and_delivers_everything_after(
         refusals = log.read_text().count("kept in memory")
         (small_disk / "filler").unlink()
         assert wait_for_log(log, "outbox writable again", 30), log.read_text()[-2000:]
-        agent.send_signal(signal.SIGTERM)
-        assert agent.wait(60) == 0, log.read_text()[-2000:]
+        assert stop_agent(agent, log, 60) == 0, log.read_text()[-3000:]
         # The publisher backed off while the broker was away; the next start sends at once.
         broker.start()
         final = start_agent(agent_args(clip, outbox, broker.port, duration_s=1.0), log)

@@ -8,7 +8,6 @@ agent's loss, not the test's.
 
 from __future__ import annotations
 
-import signal
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from tests.publish.agent_process import (
     outbox_rows,
     render_short_clip,
     start_agent,
+    stop_agent,
     stored_seqs,
     wait_for_log,
 )
@@ -54,10 +54,9 @@ def test_every_report_made_during_an_outage_arrives_in_seq_order(tmp_path: Path)
         _wait_stored(log, at_stop + OUTAGE_BUCKETS, timeout_s=60)
         broker.start()
         reconnect_from = log.stat().st_size
-        assert wait_for_log(log, "connected to broker", 30, after=reconnect_from), "no reconnect"
+        assert wait_for_log(log, "connected to broker", 30, after=reconnect_from), log.read_text()[-3000:]
         _wait_stored(log, len(stored_seqs(log)) + 20, timeout_s=30)
-        agent.send_signal(signal.SIGTERM)
-        assert agent.wait(60) == 0, log.read_text()[-3000:]
+        assert stop_agent(agent, log, 60) == 0, log.read_text()[-3000:]
         produced = len(stored_seqs(log))
         counts = subscriber.wait_for("counts", produced, timeout_s=30)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -58,6 +59,26 @@ def start_agent(args: list[str], log: Path) -> subprocess.Popen[bytes]:
     """Start an agent with stderr (its log) appended to `log`."""
     with open(log, "ab") as err:
         return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err, env={**os.environ}, cwd=ROOT)
+
+
+def stop_agent(agent: subprocess.Popen[bytes], log: Path, timeout_s: float) -> int:
+    """SIGTERM the agent and return its exit code once it has stopped.
+
+    Raises:
+        AssertionError: it did not stop within `timeout_s`; the message holds the end of its log,
+            with every thread's stack (SIGUSR1) so that a hang says where it waits.
+    """
+    agent.send_signal(signal.SIGTERM)
+    try:
+        return agent.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        agent.send_signal(signal.SIGUSR1)
+        time.sleep(1.0)
+        agent.kill()
+        agent.wait(10)
+        raise AssertionError(
+            f"the agent did not stop within {timeout_s:g} s of SIGTERM:\n{log.read_text()[-6000:]}"
+        ) from None
 
 
 def wait_for_log(log: Path, pattern: str, timeout_s: float, after: int = 0) -> bool:
