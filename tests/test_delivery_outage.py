@@ -52,8 +52,10 @@ def test_every_report_made_during_an_outage_arrives_in_seq_order(tmp_path: Path)
         broker.stop()
         at_stop = len(stored_seqs(log))
         _wait_stored(log, at_stop + OUTAGE_BUCKETS, timeout_s=60)
-        broker.start()
+        # Read where the log stands before the broker is back: the agent may reconnect within
+        # milliseconds of it listening, before broker.start() returns.
         reconnect_from = log.stat().st_size
+        broker.start()
         assert wait_for_log(log, "connected to broker", 30, after=reconnect_from), log.read_text()[-3000:]
         _wait_stored(log, len(stored_seqs(log)) + 20, timeout_s=30)
         assert stop_agent(agent, log, 60) == 0, log.read_text()[-3000:]
