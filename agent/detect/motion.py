@@ -164,6 +164,7 @@ class GatedDetector:
     def __init__(self, detector: Detector, gate: MotionGate | None) -> None:
         self.detector = detector
         self.gate = gate
+        self.region_looks = 0  # detections asked for around a region only (benchmarks)
         self._last_points_px: FloatArray = np.zeros((0, 2))
 
     def detect(self, frame: Frame, *, tracking: bool = True) -> Detections | None:
@@ -190,5 +191,6 @@ class GatedDetector:
                     max(moved[3], high[1]),
                 )
             detections = self.detector.detect_region(frame, region)
+            self.region_looks += 1
         self._last_points_px = detections.points_px
         return detections

@@ -102,6 +102,7 @@ def test_a_person_standing_still_is_looked_at_again_beside_one_who_moves(free_mo
     second = gated.detect(_frame(0.1, still, (260, 160)))
     assert gated.gate is not None and gated.gate.moved_box_px is not None
     assert second is not None and len(second) == 2
+    assert gated.region_looks == 1, "the first look covered the whole frame, the second a region"
     assert np.isclose(second.points_px, np.array(still) + 18).all(axis=1).any()
     alone = detector.detect_region(_frame(0.1, still, (260, 160)), gated.gate.moved_box_px)
     assert len(alone) == 1, "what moved alone is only the walker"
