@@ -37,7 +37,7 @@ from agent.geometry.config import CalibrationConfig, FileCalibrationConfig
 from agent.geometry.grid import FloorGrid
 from agent.geometry.projector import CameraProjector, FloorProjector, build_projector
 from agent.geometry.regions import points_in_polygon
-from agent.runtime.counting import CountStep, FloorCounting, build_counting, floor_in_view
+from agent.runtime.counting import Counting, CountStep, FloorCounting, build_counting, floor_in_view
 from agent.sources.config import FileSourceConfig
 from agent.track.config import KalmanTrackerConfig, NearestTrackerConfig, TrackerConfig
 from agent.types import Detections, LineCrossing
@@ -213,9 +213,17 @@ def evaluate_clip(
         return score_steps(truth, config, steps, label)
     counting = build_counting(config, threading.Event())
     try:
-        return score_steps(truth, config, counting.steps(), label)
+        return score_steps(truth, config, _with_finish(counting), label)
     finally:
         counting.close()
+
+
+def _with_finish(counting: Counting) -> Iterator[CountStep]:
+    """`counting`'s steps, then its `finish` step, as the agent's processing stage takes them."""
+    yield from counting.steps()
+    final = counting.finish()
+    if final is not None:
+        yield final
 
 
 def perfect_detection_steps(
@@ -240,6 +248,9 @@ def perfect_detection_steps(
     for t_s, everyone in truth["frames"]:
         heads = np.array([[p[3], p[4]] for p in everyone if p[3] is not None], dtype=float).reshape(-1, 2)
         yield floor.count_detections(t_s, Detections(t_s, heads, np.ones(len(heads))), projector)
+    final = floor.finish()
+    if final is not None:
+        yield final
 
 
 def score_steps(

@@ -60,6 +60,11 @@ class Counting(Protocol):
         """Release the source."""
         ...
 
+    def finish(self) -> CountStep | None:
+        """Once the steps have ended (the source ended or stop was set): what ending every track
+        counts (`late` lines), or None."""
+        ...
+
 
 class FloorCounting:
     """Tracker and line counters shared by every sensor that yields floor points (and the calibration page)."""
@@ -69,6 +74,7 @@ class FloorCounting:
     ) -> None:
         self._tracker = build_tracker(tracker, in_view)
         self._counters = [build_line_counter(line) for line in lines]
+        self._last_t_s: float | None = None
 
     @property
     def tracking(self) -> bool:
@@ -77,11 +83,25 @@ class FloorCounting:
 
     def count(self, points: FloorPoints, *, detected: bool = True) -> CountStep:
         """Track `points` and count the crossings; `detected=False`: nothing was detected, tracks coast."""
+        self._last_t_s = points.t_s
         tracks = self._tracker.update(points, detected=detected)
         crossings: list[LineCrossing] = []
         for counter in self._counters:
             crossings.extend(counter.update(tracks))
         return CountStep(points.t_s, tuple(crossings), tracks)
+
+    def finish(self) -> CountStep | None:
+        """End every track, at the last step's time: `late` lines count those still in view.
+
+        For when the source ends or the agent stops; None before the first
+        step. The step carries no tracks (zones and the heatmap are not
+        updated); `immediate` lines have counted their crossings already.
+        """
+        if self._last_t_s is None:
+            return None
+        ended = self._tracker.end_all(self._last_t_s)
+        crossings = [crossing for counter in self._counters for crossing in counter.update(ended)]
+        return CountStep(self._last_t_s, tuple(crossings))
 
     def count_detections(
         self, t_s: float, detections: Detections | None, projector: FloorProjector
@@ -161,6 +181,10 @@ class CameraCounting:
         """Release the camera or file."""
         self._source.close()
 
+    def finish(self) -> CountStep | None:
+        """See `FloorCounting.finish`."""
+        return self._floor.finish()
+
 
 class SensorClock:
     """Times frames by their 16-bit sequence number at a fixed rate, unaffected by USB buffering.
@@ -215,6 +239,10 @@ class _SerialCounting:
         """Close the port."""
         self._serial.close()
 
+    def finish(self) -> CountStep | None:
+        """Nothing is tracked: nothing to count at the end."""
+        return None
+
 
 class ToFCounting(_SerialCounting):
     """Depth frames from a serial ToF sensor -> people -> tracker -> line counters.
@@ -250,6 +278,14 @@ class ToFCounting(_SerialCounting):
             sensor_t_s = self._sensor_clock.tick(message.seq)
             counted = self._floor.count(self._detector.detect(sensor_t_s, message.distances_mm))
             yield CountStep(t_s, tuple(LineCrossing(c.line, c.direction, t_s) for c in counted.crossings))
+
+    def finish(self) -> CountStep | None:
+        """See `FloorCounting.finish`; crossings on the host's clock, as `steps` gives them."""
+        final = self._floor.finish()
+        if final is None:
+            return None
+        t_s = self._elapsed_s()
+        return CountStep(t_s, tuple(LineCrossing(c.line, c.direction, t_s) for c in final.crossings))
 
 
 class CounterCounting(_SerialCounting):

@@ -181,6 +181,7 @@ class Pipeline:
             ZoneWatcher(config.zones) if config.zones else None,
             notifier,
             stop,
+            counting.finish,
         )
         sink.start()
         publisher.start()

@@ -61,8 +61,10 @@ class Processing:
         watcher: ZoneWatcher | None,
         notifier: SystemdNotifier,
         stop: threading.Event,
+        finish: Callable[[], CountStep | None] | None = None,
     ) -> None:
         self._steps = steps
+        self._finish = finish
         self._aggregator = aggregator
         self._sink = sink
         self._watcher = watcher
@@ -72,13 +74,18 @@ class Processing:
         self.frames = self.people_in = self.people_out = 0
 
     def run(self) -> None:
-        """Process steps until the input ends or `stop` is set."""
+        """Process steps until the input ends or `stop` is set, then `finish`'s step (the tracks
+        still alive end: `late` lines count them)."""
         for step in self._steps():
             if self._stop.is_set():
-                return
+                break
             if step is not None:
                 self._add(step)
+                self.frames += 1
             self._notifier.watchdog(f"{self.frames} steps, in={self.people_in} out={self.people_out}")
+        final = None if self._finish is None else self._finish()
+        if final is not None:
+            self._add(final)
 
     def _add(self, step: CountStep) -> None:
         watcher = self._watcher
@@ -90,4 +97,3 @@ class Processing:
         self._last_t_s = step.t_s
         reports = self._aggregator.add(step.t_s, step.crossings, step.tracks, zones, max(0.0, present_s))
         self._sink.store(reports)
-        self.frames += 1

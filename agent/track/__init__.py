@@ -21,6 +21,10 @@ class Tracker(Protocol):
         """Tracks held, tentative ones included."""
         ...
 
+    def end_all(self, t_s: float) -> Tracks:
+        """End every track (the source stopped): none left, the confirmed ones in `ended_ids`."""
+        ...
+
 
 def build_tracker(config: TrackerConfig, in_view: ViewTest | None = None) -> Tracker:
     """The tracker the config names; `in_view`, the floor the camera sees, for the Kalman tracker.

@@ -243,6 +243,13 @@ class KalmanTracker:
         self._extend_seen_area()
         return self._report(points.t_s, ended_ids, coasting=False)
 
+    def end_all(self, t_s: float) -> Tracks:
+        """End every track (the source stopped): none left, the confirmed ones in `ended_ids`."""
+        table = self._table
+        ended_ids = tuple(table.ids[table.confirmed].tolist())
+        table.keep(np.zeros(len(table), dtype=bool))
+        return Tracks(t_s, np.zeros(0, np.int64), np.zeros((0, 2)), ended_ids=ended_ids)
+
     def _coast(self, t_s: float, dt_s: float) -> Tracks:
         """A frame without detection: tracks seen at the last detection hold; the others keep ageing."""
         table = self._table

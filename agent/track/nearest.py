@@ -86,6 +86,12 @@ class NearestTracker:
             ended_ids=tuple(t.id for t in ended if t.hits >= self._min_hits),
         )
 
+    def end_all(self, t_s: float) -> Tracks:
+        """End every track (the source stopped): none left, the confirmed ones in `ended_ids`."""
+        ended_ids = tuple(t.id for t in self._tracks if t.hits >= self._min_hits)
+        self._tracks = []
+        return Tracks(t_s, np.zeros(0, np.int64), np.zeros((0, 2)), ended_ids=ended_ids)
+
     def _match(self, points_m: np.ndarray, t_s: float) -> list[int]:
         """Greedy assignment; updates matched tracks and returns indices of unmatched points."""
         if not self._tracks or not len(points_m):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agent.analytics.config import LineConfig
 from agent.runtime.counting import FloorCounting
 from agent.track.config import KalmanTrackerConfig, NearestTrackerConfig
 from agent.types import FloorPoints
@@ -31,3 +32,39 @@ def test_a_tentative_track_counts_as_someone_tracked_until_it_ends(tracker) -> N
     for i in range(1, 8):  # 0.7 s of detections without them: the track ends
         floor.count(_points(0.1 * i, []))
     assert not floor.tracking
+
+
+def _walk_across_and_stay(floor: FloorCounting) -> list[str]:
+    """Someone walks from y = -1 m across the line y = 0 to y = 1 m and stays in view; the directions
+    counted on the way."""
+    counted = []
+    for i in range(21):
+        step = floor.count(_points(0.1 * i, [(0.0, -1.0 + 0.1 * i)]))
+        counted += [crossing.direction for crossing in step.crossings]
+    return counted
+
+
+@pytest.mark.parametrize(
+    "tracker",
+    [KalmanTrackerConfig(type="kalman"), NearestTrackerConfig(type="nearest")],
+    ids=["kalman", "nearest"],
+)
+@pytest.mark.parametrize(
+    ("mode", "on_the_way", "at_the_end"), [("late", [], ["in"]), ("immediate", ["in"], [])]
+)
+def test_a_track_still_in_view_at_the_end_is_counted_once_by_either_mode(
+    tracker, mode, on_the_way, at_the_end
+):
+    """`late` counts when a track ends: at the end of the source every track ends, so someone still in
+    view is counted then, not lost; `immediate` counted them on the way and adds nothing."""
+    line = LineConfig(name="door", start=(-2.0, 0.0), end=(2.0, 0.0), in_side="left", mode=mode)
+    floor = FloorCounting(tracker, [line])
+    assert floor.finish() is None, "nothing to end before the first step"
+    assert _walk_across_and_stay(floor) == on_the_way
+    final = floor.finish()
+    assert final is not None and final.tracks is None
+    assert [crossing.direction for crossing in final.crossings] == at_the_end
+    assert final.t_s == pytest.approx(2.0)
+    assert not floor.tracking, "every track ended"
+    again = floor.finish()
+    assert again is not None and again.crossings == (), "a track ends once"
