@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import signal
-import socket
 from pathlib import Path
 
-from tests.publish.agent_process import agent_args, render_short_clip, start_agent, stop_agent, wait_for_log
-
-
-def _closed_port() -> int:
-    """A local port nobody listens on: the agent keeps its reports and retries, as without a broker."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.publish.agent_process import (
+    agent_args,
+    closed_port,
+    render_short_clip,
+    start_agent,
+    stop_agent,
+    wait_for_log,
+)
 
 
 def test_sigusr1_writes_every_threads_stack_and_the_agent_runs_on(tmp_path: Path) -> None:
     clip = render_short_clip(tmp_path / "clip.avi")
     log = tmp_path / "agent.log"
-    agent = start_agent(agent_args(clip, tmp_path / "outbox.db", _closed_port(), duration_s=60), log)
+    agent = start_agent(agent_args(clip, tmp_path / "outbox.db", closed_port(), duration_s=60), log)
     try:
         assert wait_for_log(log, "stored counts report", 30), log.read_text()[-3000:]
         before = log.stat().st_size

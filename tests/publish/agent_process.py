@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -53,6 +54,13 @@ def agent_args(
     if duration_s is not None:
         args += ["--duration", str(duration_s)]
     return args
+
+
+def closed_port() -> int:
+    """A local port nobody listens on: an agent pointed at it keeps its reports, as without a broker."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def start_agent(args: list[str], log: Path) -> subprocess.Popen[bytes]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 from pathlib import Path
 
@@ -11,14 +10,7 @@ import pytest
 
 from agent.geometry.shapes import FloorLine
 from agent.sim.walkers import ClipSpec, Walker, render_clip
-from tests.publish.agent_process import agent_args, start_agent
-
-
-def _closed_port() -> int:
-    """A local port nobody listens on: the agent keeps its reports, as without a broker."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.publish.agent_process import agent_args, closed_port, start_agent
 
 
 @pytest.mark.parametrize(("mode", "expected"), [("late", "in=1 out=0"), ("immediate", "in=1 out=0")])
@@ -33,7 +25,7 @@ def test_someone_who_crossed_and_is_still_in_view_at_the_end_of_the_file_is_coun
     walker = Walker((2.0, 0.4), (2.0, 4.6), 1.5, 1.0)
     render_clip(ClipSpec(320, 240, 0.02, 10.0, 4.5, door, (walker,)), clip)  # the example config's scale
     line = f"lines=[{{name='door', start=[0.6, 2.4], end=[5.2, 2.4], in_side='left', mode='{mode}'}}]"
-    args = agent_args(clip, tmp_path / "outbox.db", _closed_port(), "source.loop=false", line)
+    args = agent_args(clip, tmp_path / "outbox.db", closed_port(), "source.loop=false", line)
     log = tmp_path / "agent.log"
     agent = start_agent(args, log)
     try:
