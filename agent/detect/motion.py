@@ -68,11 +68,6 @@ class MotionGate:
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
         return grey.astype(np.float32)
 
-    def changed_fraction(self, grey: npt.NDArray[np.float32]) -> float:
-        """Fraction of pixels of `grey` that differ from the reference by more than `pixel_threshold` (1.0 without one)."""
-        changed = self._changed(grey)
-        return 1.0 if changed is None else np.count_nonzero(changed) / grey.size
-
     def _changed(self, grey: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8] | None:
         """Where `grey` differs from the reference by more than `pixel_threshold` (1), None without one."""
         if self._reference is None or self._reference.shape != grey.shape:
@@ -86,13 +81,12 @@ class MotionGate:
         the picture changed since the last open, when `max_interval_s` passed
         since then (`idle_interval_s` when `tracking` is False: the tracker
         holds nobody, not even a tentative track), or when time went
-        backwards (a new source). A frame
-        whose mean brightness jumped by more than `light_jump_grey` from the
-        previous frame (a light switching or flickering: clipped highlights
-        and dark corners change that division by the local light cannot
-        undo) does not open it for change, but while the light keeps jumping
-        `max_interval_s` applies even when nobody is tracked. An open gate
-        takes `frame` as the new reference.
+        backwards (a new source). A frame whose mean brightness jumped by more
+        than `light_jump_grey` from the previous frame (a light switching or
+        flickering: clipped highlights and dark corners change that division
+        by the local light cannot undo) does not open it for change, but while
+        the light keeps jumping `max_interval_s` applies even when nobody is
+        tracked. An open gate takes `frame` as the new reference.
 
         `moved_box_px` then says where to look: None for the whole frame, or
         the box (x0, y0, x1, y1 frame pixels) around what changed, when
@@ -181,16 +175,11 @@ class GatedDetector:
             detections = self.detector.detect(frame)
         else:
             points = self._last_points_px
-            region = moved
-            if len(points):
-                low, high = points.min(axis=0), points.max(axis=0)
-                region = (
-                    min(moved[0], low[0]),
-                    min(moved[1], low[1]),
-                    max(moved[2], high[0]),
-                    max(moved[3], high[1]),
-                )
-            detections = self.detector.detect_region(frame, region)
+            if len(points):  # one box holding what moved and the people found last time
+                low = np.minimum(moved[:2], points.min(axis=0))
+                high = np.maximum(moved[2:], points.max(axis=0))
+                moved = (float(low[0]), float(low[1]), float(high[0]), float(high[1]))
+            detections = self.detector.detect_region(frame, moved)
             self.region_looks += 1
         self._last_points_px = detections.points_px
         return detections
