@@ -352,12 +352,16 @@ def visible_zone_visits(
     zones: list[dict[str, Any]],
     fps: float,
     max_gap_s: float = 1.0,
+    min_visit_s: float = 0.5,
 ) -> list[dict[str, Any]]:
     """Zone visits of the truth as the camera sees them, in the truth file's shape.
 
     A visit is a run of frames in which the person is seen inside the zone;
     gaps up to `max_gap_s` (s) are bridged, as a short occlusion does not end
-    a visit. `exit_s` is None for a visit still going on at the last frame.
+    a visit. A finished run shorter than `min_visit_s` (s; a zone's default
+    `enter_s`) is no visit: someone clipping a zone's corner in passing, whom
+    the agent does not count as visiting by design. `exit_s` is None for a
+    visit still going on at the last frame.
     """
     visits: list[dict[str, Any]] = []
     last_t_s = seen[-1][0] if seen else 0.0
@@ -374,9 +378,10 @@ def visible_zone_visits(
                     continue
                 run = runs.get(pid)
                 if run is not None and t_s - run[1] > max_gap_s + 0.5 / fps:
-                    visits.append(
-                        {"zone": zone["name"], "pid": pid, "enter_s": run[0], "exit_s": run[1] + 1 / fps}
-                    )
+                    if run[1] + 1 / fps - run[0] >= min_visit_s:
+                        visits.append(
+                            {"zone": zone["name"], "pid": pid, "enter_s": run[0], "exit_s": run[1] + 1 / fps}
+                        )
                     run = None
                 if run is None:
                     runs[pid] = [t_s, t_s]
@@ -385,7 +390,8 @@ def visible_zone_visits(
         for pid, (enter_s, inside_s) in runs.items():
             ongoing = last_t_s - inside_s <= max_gap_s
             exit_s = None if ongoing else inside_s + 1 / fps
-            visits.append({"zone": zone["name"], "pid": pid, "enter_s": enter_s, "exit_s": exit_s})
+            if exit_s is None or exit_s - enter_s >= min_visit_s:
+                visits.append({"zone": zone["name"], "pid": pid, "enter_s": enter_s, "exit_s": exit_s})
     return visits
 
 

@@ -122,6 +122,19 @@ def test_visible_visits_bridge_a_short_gap_and_keep_an_unfinished_one_open() -> 
     assert {(v["pid"], v["enter_s"], v["exit_s"]) for v in visits} == {(7, 0.0, 6.0), (8, 6.0, None)}
 
 
+def test_a_brush_past_a_zone_corner_is_no_visit() -> None:
+    """The agent starts a visit after `enter_s` (0.5 s) inside; the truth does not count shorter ones."""
+    zone = {"name": "shelf", "polygon": [[0, 0], [1, 0], [1, 1], [0, 1]]}
+    inside, outside = (0.5, 0.5), (3.0, 3.0)
+    # Person 7 is inside for 0.3 s, person 8 for 0.5 s; both are long gone at the end.
+    seen = [
+        (i / 10, {7: inside if 10 <= i < 13 else outside, 8: inside if 20 <= i < 25 else outside})
+        for i in range(60)
+    ]
+    visits = visible_zone_visits(seen, [zone], fps=10.0)
+    assert [(v["pid"], v["enter_s"], v["exit_s"]) for v in visits] == [(8, 2.0, 2.5)]
+
+
 @pytest.mark.slow
 def test_a_frame_smaller_than_the_calibration_still_puts_people_where_they_stand() -> None:
     """The 480x360 clips with the 640x480 installer calibration (issue 7's 0.3-0.6 m offset)."""

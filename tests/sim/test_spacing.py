@@ -1,4 +1,4 @@
-"""Simulated walkers hold back behind the person ahead instead of walking through them."""
+"""Simulated people hold back behind the person ahead and step aside instead of walking through anyone."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from agent.sim.behaviour import PathBuilder
 from agent.sim.people import Person
 from agent.sim.scenarios import SCENARIOS
-from agent.sim.spacing import _first_in_each_cycle, keep_apart
+from agent.sim.spacing import _first_in_each_cycle, keep_apart, make_room
 
 
 def _walker(
@@ -78,8 +78,9 @@ def test_busy_shoppers_rarely_come_within_a_head_of_each_other() -> None:
         np.fill_diagonal(distance, np.inf)
         close += int(np.count_nonzero(distance.min(axis=1) < 0.3))
         total += len(here)
-    # 17 % of shoppers had someone within 0.3 m before walkers held back (about 6.6 % after).
-    assert close / total < 0.1
+    # 17 % of shoppers had someone within 0.3 m before walkers held back, about 6.6 % after, and
+    # 0.1 % once people also step aside (`make_room`).
+    assert close / total < 0.01
 
 
 def test_bad_arguments_are_refused() -> None:
@@ -99,3 +100,46 @@ def test_busy_shoppers_are_held_up_for_seconds_not_gridlocked(monkeypatch: pytes
     )
     assert np.median(waited_s) < 8.0  # about 3 s measured: slowing behind slower walkers
     assert np.mean(waited_s >= 59.9) < 0.05  # hardly anyone waits out the whole minute
+
+
+def _max_speed_m_s(person: Person, step_s: float = 0.1) -> float:
+    t = np.arange(person.t_start_s, person.t_end_s, step_s)
+    return float(np.max(np.hypot(*np.diff(person.positions_m(t), axis=0).T)) / step_s)
+
+
+def test_two_walkers_crossing_at_the_same_spot_step_aside_and_keep_to_their_times() -> None:
+    east = _walker(0, 0.0, (-4.0, 0.0), (4.0, 0.0), 1.2)
+    north = _walker(1, 0.0, (0.0, -4.0), (0.0, 4.0), 1.2)
+    assert _closest_m(east, north) < 0.05  # as planned, they meet in the middle
+
+    moved = make_room([east, north])
+
+    assert _closest_m(moved[0], moved[1]) >= 0.3  # heads a head's width apart, at least
+    for before, after in zip([east, north], moved, strict=True):
+        assert (after.t_start_s, after.t_end_s) == (before.t_start_s, before.t_end_s)
+        assert after.positions_m(after.t_end_s)[0] == pytest.approx(
+            before.path_m[-1], abs=0.01
+        )  # back on plan
+        assert _max_speed_m_s(after) < 2.0  # stepping aside, not jumping: they walk at 1.2 m/s
+
+
+def test_a_walker_passes_someone_standing_in_the_way_and_the_stander_shifts_less() -> None:
+    stander = PathBuilder(0.0, (0.0, 0.05)).stand(10.0).build(np.random.default_rng(4), 4, "shopper")
+    walker = _walker(5, 1.0, (-4.0, 0.0), (4.0, 0.0), 1.2)
+    assert _closest_m(stander, walker) < 0.1
+
+    moved = make_room([stander, walker])
+
+    assert _closest_m(moved[0], moved[1]) >= 0.3
+    t = np.arange(1.0, 7.6, 0.1)  # while both are there
+    stander_shift = np.max(np.hypot(*(moved[0].positions_m(t) - stander.positions_m(t)).T))
+    walker_shift = np.max(np.hypot(*(moved[1].positions_m(t) - walker.positions_m(t)).T))
+    assert 0.0 < stander_shift < walker_shift
+    assert moved[0].positions_m(10.0)[0] == pytest.approx((0.0, 0.05), abs=0.01)  # back at the spot
+
+
+def test_people_who_never_come_close_are_returned_as_they_were() -> None:
+    people = [_walker(0, 0.0, (-4.0, -1.0), (4.0, -1.0), 1.2), _walker(1, 0.0, (4.0, 1.0), (-4.0, 1.0), 1.2)]
+    assert all(after is before for after, before in zip(make_room(people), people, strict=True))
+    with pytest.raises(ValueError, match="clear_m"):
+        make_room(people, clear_m=0.0)
