@@ -378,10 +378,9 @@ def visible_zone_visits(
                     continue
                 run = runs.get(pid)
                 if run is not None and t_s - run[1] > max_gap_s + 0.5 / fps:
-                    if run[1] + 1 / fps - run[0] >= min_visit_s:
-                        visits.append(
-                            {"zone": zone["name"], "pid": pid, "enter_s": run[0], "exit_s": run[1] + 1 / fps}
-                        )
+                    visits.append(
+                        {"zone": zone["name"], "pid": pid, "enter_s": run[0], "exit_s": run[1] + 1 / fps}
+                    )
                     run = None
                 if run is None:
                     runs[pid] = [t_s, t_s]
@@ -390,9 +389,8 @@ def visible_zone_visits(
         for pid, (enter_s, inside_s) in runs.items():
             ongoing = last_t_s - inside_s <= max_gap_s
             exit_s = None if ongoing else inside_s + 1 / fps
-            if exit_s is None or exit_s - enter_s >= min_visit_s:
-                visits.append({"zone": zone["name"], "pid": pid, "enter_s": enter_s, "exit_s": exit_s})
-    return visits
+            visits.append({"zone": zone["name"], "pid": pid, "enter_s": enter_s, "exit_s": exit_s})
+    return [v for v in visits if v["exit_s"] is None or v["exit_s"] - v["enter_s"] >= min_visit_s]
 
 
 def visible_heatmap_cells(

@@ -100,7 +100,7 @@ class Scenario:
     ) -> list[Person]:
         """Everyone who arrives in [t0_s, t1_s) (default: one clip), deterministic for the arguments.
 
-        Nobody's head comes within 0.4 m of another's (`make_room`).
+        People step aside for each other: heads stay about 0.3 m apart or more (`make_room`).
 
         Raises:
             ValueError: if t1_s is not after t0_s.
