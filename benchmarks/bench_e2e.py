@@ -12,8 +12,9 @@ there is reused).
 Config. The installer config `config/scenarios/NAME.toml` (calibration,
 lines, zones) with these `--set` overrides, the same for both parts below:
 the clip as a `file` source read as fast as possible (`realtime = false`);
-the shipped INT8 model as models/README.md configures it (`type = "onnx"`,
-`score_threshold = 0.4`, `threads = 1`, motion gate on by default) and
+the installer's detector settings (`busy`'s fisheye keeps its 448 x 336
+input) with the shipped INT8 model, `score_threshold = 0.4`, `threads = 1`
+and the motion gate on by default, and
 `point_height_m = 1.7` (the model points at the head top); the `kalman`
 tracker with its defaults; the heatmap on; the outbox in a temporary folder.
 
@@ -107,7 +108,9 @@ def overrides(clip: Path, outbox: Path, mqtt_port: int) -> list[str]:
     """`--set` overrides turning a scenario's installer config into this benchmark's (see module doc)."""
     return [
         f'source={{type="file", path="{clip}", realtime=false, loop=false}}',
-        f'detector={{type="onnx", model="{MODEL}", score_threshold=0.4, threads=1}}',
+        f'detector.model="{MODEL}"',
+        "detector.score_threshold=0.4",
+        "detector.threads=1",
         "calibration.point_height_m=1.7",
         'tracker={type="kalman"}',
         "heatmap.enabled=true",

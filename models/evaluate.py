@@ -9,7 +9,8 @@ clip was seen in training; `checkout` (layout and queue behaviour) was never
 rendered for training in any variant. Frames are sampled at `--fps`. Each
 scenario runs the model at the input size its installer config sets
 (`agent.sim.installer.model_input_size`: 448 x 336 under `busy`'s fisheye),
-unless `--input-size` names one for all, and with the scenario's camera as
+unless `--input-size` names one for all (`--views` averages mirrored
+pictures, `detector.views`), and with the scenario's camera as
 its calibration (heads at 1.7 m), as an installed detector runs: a weak
 detection within `--same-person-m` (0.3 m) on the floor of a much stronger
 one is dropped (`agent.detect.same_person`; 0 keeps it).
@@ -124,6 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         help="model input for every scenario (default: each scenario's installer config's)",
     )
     parser.add_argument(
+        "--views",
+        type=int,
+        choices=(1, 2, 4),
+        default=1,
+        help="detector.views: 2 also runs the model on the mirror image and averages, 4 also upside down",
+    )
+    parser.add_argument(
         "--same-person-m",
         type=float,
         default=OnnxDetectorConfig.model_fields["same_person_m"].default,
@@ -142,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                 format=args.format,
                 score_threshold=args.threshold,
                 input_size=args.input_size or model_input_size(get_scenario(scenario)),
+                views=args.views,
                 same_person_m=args.same_person_m,
             )
             built[(path, scenario)] = OnnxDetector(config, CameraProjector(camera, HEAD_TOP_HEIGHT_M))

@@ -11,6 +11,8 @@ the score threshold.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +26,44 @@ FORMAT_KEY = "footfall.format"
 INPUT_SIZE_KEY = "footfall.input_size"
 CENTREPOINT_METADATA = {FORMAT_KEY: "centrepoint", "footfall.point": "head_top", "footfall.channels": "rgb"}
 _NEIGHBOURS = np.ones((3, 3), np.uint8)
+# Each view of a picture: (mirrored left-right, upside down), in the order `views` takes them.
+_VIEW_FLIPS = ((False, False), (True, False), (False, True), (True, True))
+
+Outputs = list[npt.NDArray[np.floating]]
+
+
+def averaged_views(
+    run: Callable[[npt.NDArray[np.uint8]], Outputs],
+    picture: npt.NDArray[np.uint8],
+    views: int,
+    heatmap_index: int,
+    offset_index: int | None,
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32] | None]:
+    """The heatmap (1, 1, h, w) and offsets (1, 2, h, w) of `picture` (h, w, 3), averaged over `views`
+    (1, 2 or 4) mirrored copies of it, each turned back to the picture's own orientation.
+
+    `run` gives a model's outputs for a picture; `heatmap_index` and `offset_index` (None: no offset
+    output) say which output is which. A mirrored offset counts from the cell's other side (x -> 1 - x).
+    """
+    heats: list[npt.NDArray[np.float32]] = []
+    offsets: list[npt.NDArray[np.float32]] = []
+    for left_right, upside_down in _VIEW_FLIPS[:views]:
+        # Width and height are the last two axes of an output (1, C, h, w), one further left in the picture.
+        axes = tuple(axis for axis, flip in ((-1, left_right), (-2, upside_down)) if flip)
+        view = np.ascontiguousarray(np.flip(picture, tuple(a - 1 for a in axes))) if axes else picture
+        outputs = run(view)
+        heat = np.asarray(outputs[heatmap_index], dtype=np.float32)
+        heats.append(np.flip(heat, axes) if axes else heat)
+        if offset_index is not None:
+            offset = np.array(outputs[offset_index], dtype=np.float32)
+            offset = np.flip(offset, axes).copy() if axes else offset
+            if left_right:
+                offset[:, 0] = 1.0 - offset[:, 0]
+            if upside_down:
+                offset[:, 1] = 1.0 - offset[:, 1]
+            offsets.append(offset)
+    heatmap = np.asarray(np.mean(heats, axis=0), dtype=np.float32)
+    return heatmap, (np.asarray(np.mean(offsets, axis=0), dtype=np.float32) if offsets else None)
 
 
 def decode_centrepoint(

@@ -139,6 +139,13 @@ class OnnxDetectorConfig(Section):
         le=1,
         description="See same_person_m: how much weaker than its neighbour a detection must be to go.",
     )
+    views: Literal[1, 2, 4] = Field(
+        default=1,
+        description="Centre-point models only: run the model on the picture as it is (1), also mirrored "
+        "left-right (2), and also upside down and both (4), and average the heatmaps before finding heads. "
+        "A ceiling view has no up, so every view is a fair picture; averaging drops the weak peaks one "
+        "view puts on a shoulder or a bag. Costs that many inferences per frame.",
+    )
     threads: int = Field(default=1, ge=1, le=64, description="ONNX Runtime intra-op threads.")
     graph_optimisation: Literal["disable", "basic", "extended", "all"] = "all"
     motion_gate: MotionGateConfig = MotionGateConfig()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from agent.detect.centrepoint import decode_centrepoint
+from agent.detect.centrepoint import averaged_views, decode_centrepoint
 from agent.detect.config import OnnxDetectorConfig
 from agent.detect.errors import ModelError
 from agent.detect.formats import Layout, describe, resolve_layout
@@ -63,6 +63,11 @@ class OnnxDetector:
             else _DEFAULT_PERSON_CLASS[self.layout.format]
         )
         self._check_person_class()
+        if config.views > 1 and self.layout.format != "centrepoint":
+            raise ModelError(
+                f"{config.model}: detector.views = {config.views} averages centre-point heatmaps, "
+                f"but this model's output is {self.layout.format}; set views = 1"
+            )
         self._stride_px = self._centrepoint_stride()
         self.model.warm_up()
 
@@ -129,8 +134,7 @@ class OnnxDetector:
         x0, y0, x1, y1 = part
         if x1 <= x0 or y1 <= y0:
             return Detections.empty(frame.meta.t_s)
-        outputs = self.model.run(self.model.tensor(fitted[y0:y1, x0:x1]))
-        points, scores, boxes = self._decode(outputs)
+        points, scores, boxes = self._decode(fitted[y0:y1, x0:x1])
         points_px = fit.points_to_frame(points + np.array([x0, y0], dtype=np.float64))
         frame_boxes = None if boxes is None else fit.boxes_to_frame(boxes + np.array([x0, y0, x0, y0]))
         if self._floor is not None and len(scores) > 1:
@@ -142,18 +146,26 @@ class OnnxDetector:
             frame_boxes = None if frame_boxes is None else frame_boxes[kept]
         return Detections(frame.meta.t_s, points_px, scores, frame_boxes)
 
-    def _decode(self, outputs: list[np.ndarray]) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    def _outputs(self, picture: npt.NDArray[np.uint8]) -> list[np.ndarray]:
+        """The model's outputs for a fitted picture (h, w, 3) BGR."""
+        return self.model.run(self.model.tensor(picture))
+
+    def _decode(self, picture: npt.NDArray[np.uint8]) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        """Points (N, 2) and scores (N,) in the picture's pixels, and boxes (N, 4) for box formats."""
         config, roles = self._config, self.layout.roles
         if self.layout.format == "centrepoint":
-            offset = outputs[roles["offset"]] if "offset" in roles else None
+            heatmap, offset = averaged_views(
+                self._outputs, picture, config.views, roles["heatmap"], roles.get("offset")
+            )
             points, scores = decode_centrepoint(
-                outputs[roles["heatmap"]],
+                heatmap,
                 offset,
                 self._stride_px,
                 config.score_threshold,
                 config.max_detections,
             )
             return points, scores, None
+        outputs = self._outputs(picture)
         if self.layout.format == "ssd":
             count = outputs[roles["count"]] if "count" in roles else None
             boxes, scores = decode_ssd(
