@@ -1,7 +1,7 @@
 """End to end: simulated 640 x 480 clips through the whole agent on one core, and a real agent's peak memory.
 
     .venv/bin/python benchmarks/bench_e2e.py [--scenarios entrance,aisle,checkout,busy,night]
-        [--clip-dir DIR] [--quick]
+        [--clip-dir DIR] [--quick] [--set KEY=VALUE ...]
 
 Clips. Each scenario's committed clip is 480 x 360; this renders the same
 clips (same scenario, seed, length and 10 fps: the commands of
@@ -104,8 +104,9 @@ def render_clip(scenario: str, clip_dir: Path) -> tuple[Path, str]:
     return clip, " ".join(["footfall", *command[1:-1], "DIR"])
 
 
-def overrides(clip: Path, outbox: Path, mqtt_port: int) -> list[str]:
-    """`--set` overrides turning a scenario's installer config into this benchmark's (see module doc)."""
+def overrides(clip: Path, outbox: Path, mqtt_port: int, extra: tuple[str, ...] = ()) -> list[str]:
+    """`--set` overrides turning a scenario's installer config into this benchmark's (see module doc),
+    then `extra` (the command line's `--set`)."""
     return [
         f'source={{type="file", path="{clip}", realtime=false, loop=false}}',
         f'detector.model="{MODEL}"',
@@ -117,6 +118,7 @@ def overrides(clip: Path, outbox: Path, mqtt_port: int) -> list[str]:
         f'outbox.path="{outbox}"',
         f"mqtt.port={mqtt_port}",
         'mqtt.host="127.0.0.1"',
+        *extra,
     ]
 
 
@@ -201,7 +203,7 @@ class InProcess:
     truth: dict[str, int]
 
 
-def run_in_process(scenario: str, clip: Path, work: Path) -> InProcess:
+def run_in_process(scenario: str, clip: Path, work: Path, extra: tuple[str, ...] = ()) -> InProcess:
     """Run one clip through the agent's stages on this thread, timing each stage (see module doc)."""
     from agent.analytics.aggregator import BucketAggregator
     from agent.analytics.bucket_contents import BucketContents
@@ -215,7 +217,7 @@ def run_in_process(scenario: str, clip: Path, work: Path) -> InProcess:
 
     outbox_path = work / f"{scenario}-inprocess.db"
     outbox_path.unlink(missing_ok=True)
-    config = load_config(CONFIG_DIR / f"{scenario}.toml", overrides(clip, outbox_path, 1883))
+    config = load_config(CONFIG_DIR / f"{scenario}.toml", overrides(clip, outbox_path, 1883, extra))
     counting = build_counting(config, threading.Event())
     if not isinstance(counting, CameraCounting):
         raise TypeError(f"{scenario}: expected camera counting stages, got {type(counting).__name__}")
@@ -310,12 +312,14 @@ INSTALLS = {
 }
 
 
-def run_agent(scenario: str, clip: Path, work: Path, mqtt_port: int, install: str) -> AgentProcess:
+def run_agent(
+    scenario: str, clip: Path, work: Path, mqtt_port: int, install: str, extra: tuple[str, ...] = ()
+) -> AgentProcess:
     """`footfall run` on the clip, pinned to one CPU; its peak RSS and CPU from `os.wait4`."""
     outbox = work / f"{scenario}-agent.db"
     outbox.unlink(missing_ok=True)
     command = [*INSTALLS[install], "run", "--config", str(CONFIG_DIR / f"{scenario}.toml")]
-    for override in overrides(clip, outbox, mqtt_port):
+    for override in overrides(clip, outbox, mqtt_port, extra):
         command += ["--set", override]
     cpu = min(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
 
@@ -399,6 +403,13 @@ def main(argv: list[str] | None = None) -> int:
         "--clip-dir", type=Path, help="where the 640 x 480 clips are kept (default: temporary)"
     )
     parser.add_argument("--quick", action="store_true", help="only the `busy` and `entrance` clips")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="one more config override for every clip, as `footfall run --set` (e.g. detector.views=2)",
+    )
     args = parser.parse_args(argv)
     scenarios = ["entrance", "busy"] if args.quick else args.scenarios.split(",")
     if hasattr(os, "sched_setaffinity"):
@@ -418,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"clip: {command}", file=sys.stderr)
         in_process = []
         for scenario in scenarios:
-            in_process.append(run_in_process(scenario, clips[scenario], work))
+            in_process.append(run_in_process(scenario, clips[scenario], work, tuple(args.set)))
             print(f"in process: {scenario} done", file=sys.stderr)
         work.chmod(0o755)  # mosquitto, started as root, drops to its own user and writes its log here
         (work / "mosquitto").mkdir(mode=0o777)
@@ -427,7 +438,9 @@ def main(argv: list[str] | None = None) -> int:
         broker.start()
         try:
             agents = [
-                run_agent(s, clips[s], work, broker.port, install) for s in scenarios for install in INSTALLS
+                run_agent(s, clips[s], work, broker.port, install, tuple(args.set))
+                for s in scenarios
+                for install in INSTALLS
             ]
         finally:
             broker.stop()
@@ -435,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(clip_dir, ignore_errors=True)
     print(
         f"model {MODEL.relative_to(ROOT)} ({MODEL.stat().st_size / 1e3:.0f} kB), ONNX Runtime 1 thread, "
-        "Kalman tracker, heatmap on, one CPU\n"
+        "Kalman tracker, heatmap on, one CPU" + "".join(f", --set {o}" for o in args.set) + "\n"
     )
     print(format_tables(in_process, agents))
     return 0

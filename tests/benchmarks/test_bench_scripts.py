@@ -88,6 +88,21 @@ def test_e2e_in_process_and_agent_on_a_committed_clip(tmp_path: Path) -> None:
     assert "peak RSS" in bench.format_tables([result], [agent])
 
 
+def test_e2e_keeps_the_installed_detector_settings(tmp_path: Path) -> None:
+    """Only the model, threshold and threads are the benchmark's: `busy` keeps its fisheye input size."""
+    bench = _load("bench_e2e")
+    from agent.config import load_config
+
+    extra = ("detector.views=2",)
+    config = load_config(
+        bench.CONFIG_DIR / "busy.toml", bench.overrides(tmp_path / "busy.mp4", tmp_path / "o.db", 1883, extra)
+    )
+    assert config.detector.type == "onnx"
+    assert config.detector.model == bench.MODEL
+    assert config.detector.input_size == (448, 336)
+    assert config.detector.views == 2
+
+
 def test_run_all_replaces_only_its_section() -> None:
     run_all = _load("run_all")
     document = "<!-- bench:a -->\nold a\n<!-- /bench:a -->\n\n<!-- bench:b -->\nkept\n<!-- /bench:b -->\n"
