@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
                     scores[(path.name, scenario)].add(score_frame(truth, found, args.tolerance_m))
     print(
         f"{frames} frames ({', '.join(args.scenarios)}; seeds {args.seeds}; {args.fps:g} fps; 640x480), "
-        f"threshold {args.threshold}, tolerance {args.tolerance_m} m, {time.monotonic() - started:.0f} s\n"
+        f"threshold {args.threshold}, views {args.views}, tolerance {args.tolerance_m} m, "
+        f"{time.monotonic() - started:.0f} s\n"
     )
     for path in paths:
         total = Score()

@@ -6,7 +6,8 @@ each cell, and optionally `offset` (1, 2, h, w), where in the cell (x, y as
 fractions of a cell, in [0, 1]). A cell is `stride` input pixels; the
 stride is read from the model's metadata, else from the input and heatmap
 sizes. A head is a local maximum of the heatmap (3 x 3 cells) at or above
-the score threshold.
+the score threshold. `averaged_views` averages the maps of mirrored copies
+of the picture first (`detector.views`).
 """
 
 from __future__ import annotations
