@@ -45,8 +45,9 @@ def test_input_box_maps_widens_aligns_and_clips():
     assert boxed.input_box((0, 0, 10, 10), 0, 16) == (0, 16, 16, 48)
 
 
-def test_a_region_finds_the_heads_inside_it_where_the_whole_frame_finds_them(free_model):
-    detector = _detector(free_model, score_threshold=0.9)
+@pytest.mark.parametrize("views", [1, 2, 4])
+def test_a_region_finds_the_heads_inside_it_where_the_whole_frame_finds_them(free_model, views):
+    detector = _detector(free_model, score_threshold=0.9, views=views)
     assert detector.crops
     frame = _frame(0.0, (40, 40), (240, 160))
     whole = detector.detect(frame)
