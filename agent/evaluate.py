@@ -30,7 +30,7 @@ import numpy as np
 from agent.analytics.config import LineConfig
 from agent.analytics.heatmap import HeatmapAccumulator
 from agent.analytics.zones import ZoneWatcher
-from agent.config import AgentConfig, load_config
+from agent.config import AgentConfig, add_overrides_argument, load_config
 from agent.detect.config import DetectorConfig, OnnxDetectorConfig
 from agent.errors import ConfigError
 from agent.geometry.config import CalibrationConfig, FileCalibrationConfig
@@ -196,12 +196,18 @@ class ClipResult:
 
 
 def evaluate_clip(
-    truth_path: Path, config_dir: Path, stages: EvaluationStages | None = None, name: str | None = None
+    truth_path: Path,
+    config_dir: Path,
+    stages: EvaluationStages | None = None,
+    name: str | None = None,
+    overrides: list[str] | None = None,
 ) -> ClipResult:
     """Run one clip through the counting stages and compare with its truth.
 
-    `name` labels the result (default: the clip's file name). With
-    `stages.perfect_detections` the video is not read (nor needed).
+    `name` labels the result (default: the clip's file name); `overrides`
+    (`KEY=VALUE`, as `footfall run --set`) change the scenario's config
+    before `stages` replace parts of it. With `stages.perfect_detections`
+    the video is not read (nor needed).
 
     Raises:
         ConfigError: the scenario's config is missing or invalid.
@@ -211,7 +217,7 @@ def evaluate_clip(
     clip = truth_path.with_name(truth_path.name.replace(".truth.json", ".mp4"))
     stages = stages or EvaluationStages()
     config_path = config_dir / f"{truth['scenario']}.toml"
-    config = stages.apply(load_config(config_path), clip)
+    config = stages.apply(load_config(config_path, overrides), clip)
     label = name or truth_path.name.replace(".truth.json", "")
     if stages.perfect_detections:
         if config.calibration is None:
@@ -532,6 +538,7 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> None:  # type
         "(projected at 1.7 m, with the Kalman tracker unless --tracker says otherwise), to see which errors "
         "are the detector's and which the tracker's, lines', zones' or heatmap's",
     )
+    add_overrides_argument(parser)
     parser.add_argument(
         "--passages",
         action="store_true",
@@ -575,7 +582,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     results = []
     for index, truth in enumerate(truths, 1):
         print(f"[{index}/{len(truths)}] {truth.name}", file=sys.stderr, flush=True)
-        results.append(evaluate_clip(truth, args.config_dir, stages))
+        results.append(evaluate_clip(truth, args.config_dir, stages, overrides=args.overrides))
     print(format_table(results))
     if args.passages:
         print()

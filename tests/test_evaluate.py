@@ -189,6 +189,31 @@ def test_perfect_detections_and_a_model_exclude_each_other(capsys: pytest.Captur
     assert "--model and --perfect-detections exclude each other" in capsys.readouterr().err
 
 
+@pytest.mark.slow
+def test_overrides_change_the_scenario_config_under_a_swapped_model(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`footfall evaluate --model M --set detector.views=2` tries a setting on the clips in one line."""
+    from agent.cli import main
+
+    clips = str(ROOT / "sim_videos")
+    model = str(ROOT / "models" / "footfall_head_int8.onnx")
+    args = [
+        "evaluate",
+        clips,
+        "--only",
+        "entrance",
+        "--model",
+        model,
+        "--config-dir",
+        str(ROOT / "config/scenarios"),
+    ]
+    assert main([*args, "--set", "detector.views=2"]) == 0
+    assert "door" in capsys.readouterr().out
+    assert main([*args, "--set", "detector.views=3"]) != 0  # 1, 2 or 4
+    assert "views" in capsys.readouterr().err
+
+
 def test_a_stage_swapping_the_model_keeps_the_installers_other_detector_settings(tmp_path: Path) -> None:
     from agent.config import load_config
     from agent.detect.config import BackgroundDetectorConfig, OnnxDetectorConfig
