@@ -411,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
         help="one more config override for every clip, as `footfall run --set` (e.g. detector.views=2)",
     )
     args = parser.parse_args(argv)
+    extra = tuple(
+        args.set
+    )  # as agent.config.add_overrides_argument, without importing agent before the pinning
     scenarios = ["entrance", "busy"] if args.quick else args.scenarios.split(",")
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -429,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"clip: {command}", file=sys.stderr)
         in_process = []
         for scenario in scenarios:
-            in_process.append(run_in_process(scenario, clips[scenario], work, tuple(args.set)))
+            in_process.append(run_in_process(scenario, clips[scenario], work, extra))
             print(f"in process: {scenario} done", file=sys.stderr)
         work.chmod(0o755)  # mosquitto, started as root, drops to its own user and writes its log here
         (work / "mosquitto").mkdir(mode=0o777)
@@ -438,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         broker.start()
         try:
             agents = [
-                run_agent(s, clips[s], work, broker.port, install, tuple(args.set))
+                run_agent(s, clips[s], work, broker.port, install, extra)
                 for s in scenarios
                 for install in INSTALLS
             ]

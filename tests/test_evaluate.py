@@ -210,6 +210,11 @@ def test_overrides_change_the_scenario_config_under_a_swapped_model(
     ]
     assert main([*args, "--set", "detector.views=2"]) == 0
     assert "door" in capsys.readouterr().out
+    from agent.config import load_config
+
+    installed = load_config(ROOT / "config/scenarios/entrance.toml", ["detector.views=2"])
+    swapped = EvaluationStages.onnx(Path(model)).apply(installed, ROOT / "sim_videos/entrance.mp4").detector
+    assert swapped is not None and getattr(swapped, "views", None) == 2  # the override outlives the swap
     assert main([*args, "--set", "detector.views=3"]) != 0  # 1, 2 or 4
     assert "views" in capsys.readouterr().err
 

@@ -40,24 +40,28 @@ def averaged_views(
     heatmap_index: int,
     offset_index: int | None,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32] | None]:
-    """The heatmap (1, 1, h, w) and offsets (1, 2, h, w) of `picture` (h, w, 3), averaged over `views`
-    (1, 2 or 4) mirrored copies of it, each turned back to the picture's own orientation.
+    """The heatmap (1, 1, h, w) and offsets (1, 2, h, w; x, y in fractions of a cell) of `picture`
+    (h * stride, w * stride, 3), averaged over `views` mirrored copies of it, each turned back to the
+    picture's own orientation.
 
     `run` gives a model's outputs for a picture; `heatmap_index` and `offset_index` (None: no offset
     output) say which output is which. A mirrored offset counts from the cell's other side (x -> 1 - x).
+    The picture's sides must be whole cells, or a mirrored map would land shifted (the detector checks).
+
+    Raises:
+        ValueError: `views` is not 1, 2 or 4.
     """
+    if views not in (1, 2, 4):
+        raise ValueError(f"views is {views}, should be 1, 2 or 4")
     heats: list[npt.NDArray[np.float32]] = []
     offsets: list[npt.NDArray[np.float32]] = []
     for left_right, upside_down in _VIEW_FLIPS[:views]:
         # Width and height are the last two axes of an output (1, C, h, w), one further left in the picture.
         axes = tuple(axis for axis, flip in ((-1, left_right), (-2, upside_down)) if flip)
-        view = np.ascontiguousarray(np.flip(picture, tuple(a - 1 for a in axes))) if axes else picture
-        outputs = run(view)
-        heat = np.asarray(outputs[heatmap_index], dtype=np.float32)
-        heats.append(np.flip(heat, axes) if axes else heat)
+        outputs = run(np.ascontiguousarray(np.flip(picture, tuple(a - 1 for a in axes))))
+        heats.append(np.flip(np.asarray(outputs[heatmap_index], dtype=np.float32), axes))
         if offset_index is not None:
-            offset = np.array(outputs[offset_index], dtype=np.float32)
-            offset = np.flip(offset, axes).copy() if axes else offset
+            offset = np.flip(np.array(outputs[offset_index], dtype=np.float32), axes)
             if left_right:
                 offset[:, 0] = 1.0 - offset[:, 0]
             if upside_down:

@@ -63,13 +63,25 @@ class OnnxDetector:
             else _DEFAULT_PERSON_CLASS[self.layout.format]
         )
         self._check_person_class()
+        self._stride_px = self._centrepoint_stride()
+        self._check_views()
+        self.model.warm_up()
+
+    def _check_views(self) -> None:
+        """`views > 1` needs a centre-point model and an input of whole heatmap cells (a mirrored map
+        must land on the picture's cells)."""
+        config, spec = self._config, self.model.input
         if config.views > 1 and self.layout.format != "centrepoint":
             raise ModelError(
                 f"{config.model}: detector.views = {config.views} averages centre-point heatmaps, "
                 f"but this model's output is {self.layout.format}; set views = 1"
             )
-        self._stride_px = self._centrepoint_stride()
-        self.model.warm_up()
+        if config.views > 1 and (spec.width_px % self._stride_px or spec.height_px % self._stride_px):
+            raise ModelError(
+                f"{config.model}: detector.views = {config.views} needs an input of whole heatmap cells "
+                f"(multiples of the stride, {self._stride_px:g} pixels); the input is "
+                f"{spec.width_px}x{spec.height_px}: set input_size or views = 1"
+            )
 
     def _check_person_class(self) -> None:
         """A YOLO model must have a class column for `person_class` (when its shape says how many)."""

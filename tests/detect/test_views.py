@@ -16,7 +16,7 @@ from agent.detect.errors import ModelError
 from agent.evaluate import HEAD_TOP_HEIGHT_M
 from agent.geometry.projector import CameraProjector
 from agent.types import Frame, FrameMeta
-from tests.detect.tiny_models import build_model
+from tests.detect.tiny_models import build_bright_spot_model, build_model
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 sys.path.insert(0, str(MODELS))
@@ -58,10 +58,26 @@ def test_views_need_a_centre_point_model(tmp_path):
     assert str(path) in str(raised.value)
 
 
+def test_views_need_an_input_of_whole_cells(tmp_path):
+    """At 66 px wide and stride 4 a mirrored heatmap would land 2 px off the picture's cells."""
+    path = build_bright_spot_model(tmp_path / "spot.onnx")
+    OnnxDetector(OnnxDetectorConfig(type="onnx", model=path, input_size=(64, 48), views=2))
+    config = OnnxDetectorConfig(type="onnx", model=path, input_size=(66, 48), views=2)
+    with pytest.raises(ModelError, match="views = 2 needs an input of whole heatmap cells.*66x48") as raised:
+        OnnxDetector(config)
+    assert str(path) in str(raised.value)
+
+
+def test_averaged_views_takes_1_2_or_4():
+    with pytest.raises(ValueError, match="views is 3, should be 1, 2 or 4"):
+        averaged_views(_centroid_model, np.zeros((4, 4, 3), np.uint8), 3, heatmap_index=0, offset_index=1)
+
+
 def test_four_views_drop_false_alarms_in_a_crowd_and_keep_the_heads():
     """`busy` (seed 4, held out), the installer's 448 x 336 and calibration: false alarms fall by
-    more than a third (on seeds 1-3, 906 -> 359 for INT8; models/README.md), heads found hold."""
-    truths = list(itertools.islice(evaluation_clip("busy", 4, fps=1.0), 10, 20))
+    more than a third (on seeds 1-3 at 5 fps, 906 -> 346 for INT8; models/README.md), heads found hold.
+    Over these 20 frames 59 -> 29; a third fewer is the bound, as ten frames alone vary (0.33-0.74)."""
+    truths = list(itertools.islice(evaluation_clip("busy", 4, fps=1.0), 0, 20))
     found = {}
     for views in (1, 4):
         config = OnnxDetectorConfig(
@@ -80,7 +96,7 @@ def test_four_views_drop_false_alarms_in_a_crowd_and_keep_the_heads():
             sum(s.false_alarms for s in scores),
         )
     (hits_1, misses_1, alarms_1), (hits_4, _, alarms_4) = found[1], found[4]
-    assert hits_1 + misses_1 >= 300
-    assert alarms_1 >= 12, found  # the crowd does fool one view
+    assert hits_1 + misses_1 >= 600
+    assert alarms_1 >= 30, found  # the crowd does fool one view
     assert alarms_4 <= 0.67 * alarms_1, found
     assert hits_4 >= hits_1 - 0.01 * (hits_1 + misses_1), found
