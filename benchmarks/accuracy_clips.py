@@ -1,6 +1,7 @@
 """Counting, tracking, dwell and heatmap accuracy on simulated clips with exact ground truth (issue 7).
 
     python benchmarks/accuracy_clips.py [--model models/footfall_head_int8.onnx] [--seeds 2-4] [--quick]
+        [--set KEY=VALUE ...]   # e.g. --set detector.views=2 on every scenario's config
     python benchmarks/accuracy_clips.py --perfect-detections
 
 Evaluates every committed clip in `sim_videos/` and, for every scenario,
@@ -97,8 +98,10 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def committed_clips(clip_dir: Path, config_dir: Path, stages: EvaluationStages) -> list[ClipResult]:
-    """Every NAME.mp4 with NAME.truth.json in `clip_dir`, evaluated."""
+def committed_clips(
+    clip_dir: Path, config_dir: Path, stages: EvaluationStages, overrides: list[str] | None = None
+) -> list[ClipResult]:
+    """Every NAME.mp4 with NAME.truth.json in `clip_dir`, evaluated (`overrides`: `KEY=VALUE` on every config)."""
     truths = sorted(
         t
         for t in clip_dir.glob("*.truth.json")
@@ -107,7 +110,7 @@ def committed_clips(clip_dir: Path, config_dir: Path, stages: EvaluationStages) 
     results = []
     for index, truth in enumerate(truths, 1):
         started = time.monotonic()
-        results.append(evaluate_clip(truth, config_dir, stages))
+        results.append(evaluate_clip(truth, config_dir, stages, overrides=overrides))
         _log(f"[committed {index}/{len(truths)}] {truth.name}: {time.monotonic() - started:.0f} s")
     return results
 
@@ -233,6 +236,14 @@ def main() -> int:
     parser.add_argument("--clip-dir", type=Path, default=ROOT / "sim_videos")
     parser.add_argument("--config-dir", type=Path, default=ROOT / "config" / "scenarios")
     parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one key of every scenario's config, as `footfall run --set` (e.g. detector.views=2)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
@@ -249,17 +260,18 @@ def main() -> int:
     durations = dict.fromkeys(HELD_OUT_S, QUICK_S) if args.quick else HELD_OUT_S
     stages = EvaluationStages.perfect() if args.perfect_detections else EvaluationStages.onnx(args.model)
     started = time.monotonic()
-    committed = committed_clips(args.clip_dir, args.config_dir, stages)
+    committed = committed_clips(args.clip_dir, args.config_dir, stages, args.overrides)
     weights = [
         _seen_people(t)
         for t in sorted(args.clip_dir.glob("*.truth.json"))
         if t.with_name(t.name.replace(".truth.json", ".mp4")).exists()
     ]
-    held_out, held_weights = held_out_with_weights(seeds, durations, args.config_dir, stages)
+    held_out, held_weights = held_out_with_weights(seeds, durations, args.config_dir, stages, args.overrides)
     results = committed + held_out
     command = "python benchmarks/accuracy_clips.py" + (" --quick" if args.quick else "")
     if args.seeds != [2, 3, 4] and not args.quick:
         command += f" --seeds {','.join(map(str, seeds))}"
+    command += "".join(f" --set {override}" for override in args.overrides)
     if args.perfect_detections:
         command += " --perfect-detections"
         detector = "Perfect detections (the truth's head tops, projected at 1.7 m)"
@@ -279,7 +291,11 @@ def main() -> int:
 
 
 def held_out_with_weights(
-    seeds: list[int], durations_s: dict[str, float], config_dir: Path, stages: EvaluationStages
+    seeds: list[int],
+    durations_s: dict[str, float],
+    config_dir: Path,
+    stages: EvaluationStages,
+    overrides: list[str] | None = None,
 ) -> tuple[list[ClipResult], list[int]]:
     """`held_out_clips`, and the people seen in each clip's truth (the IDF1 weights)."""
     jobs = [(name, seed) for seed in seeds for name in sorted(SCENARIOS)]
@@ -291,7 +307,9 @@ def held_out_with_weights(
             truth = _clip_truth(
                 settings, Path(folder) / f"{name}-{seed}", render=not stages.perfect_detections
             )
-            results.append(evaluate_clip(truth, config_dir, stages, name=f"{name} s{seed}"))
+            results.append(
+                evaluate_clip(truth, config_dir, stages, name=f"{name} s{seed}", overrides=overrides)
+            )
             weights.append(_seen_people(truth))
             _log(
                 f"[held-out {index}/{len(jobs)}] {name} seed {seed}, {durations_s[name]:g} s: "
