@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from agent.config import add_overrides_argument
 from agent.evaluate import ClipResult, EvaluationStages, evaluate_clip
 from agent.sim.clip import scenario_truth, write_clip
 from agent.sim.scenarios import SCENARIOS
@@ -235,14 +236,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help=f"one held-out seed, {QUICK_S:g} s per scenario")
     parser.add_argument("--clip-dir", type=Path, default=ROOT / "sim_videos")
     parser.add_argument("--config-dir", type=Path, default=ROOT / "config" / "scenarios")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one key of every scenario's config, as `footfall run --set` (e.g. detector.views=2)",
-    )
+    add_overrides_argument(parser)  # on every scenario's config, e.g. --set detector.views=2
     parser.add_argument(
         "--out",
         type=Path,
