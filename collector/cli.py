@@ -95,14 +95,13 @@ def _start_dashboard(url: str, address: tuple[str, int]) -> tuple[object, thread
 
 
 def _wait_for_signal() -> None:
-    """Until SIGTERM or SIGINT. The kernel may hand the signal to any thread, and Python runs the
-    handler only when the main thread next runs Python code, so the wait is in short steps: one
-    endless wait never saw a SIGTERM that the dashboard or ingest thread took."""
+    """Until SIGTERM or SIGINT, whichever thread takes it (`agent.stop_wait`)."""
+    from agent.stop_wait import wait_for_stop
+
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    while not stop.wait(0.25):
-        pass
+    wait_for_stop(stop)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -39,7 +39,7 @@ def averaged_views(
     views: int,
     heatmap_index: int,
     offset_index: int | None,
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32] | None]:
+) -> tuple[npt.NDArray[np.floating], npt.NDArray[np.floating] | None]:
     """The heatmap (1, 1, h, w) and offsets (1, 2, h, w; x, y in fractions of a cell) of `picture`
     (h * stride, w * stride, 3), averaged over `views` mirrored copies of it, each turned back to the
     picture's own orientation.
@@ -53,6 +53,9 @@ def averaged_views(
     """
     if views not in (1, 2, 4):
         raise ValueError(f"views is {views}, should be 1, 2 or 4")
+    if views == 1:  # every frame by default: the outputs as they are, no copies
+        outputs = run(picture)
+        return outputs[heatmap_index], (None if offset_index is None else outputs[offset_index])
     heats: list[npt.NDArray[np.float32]] = []
     offsets: list[npt.NDArray[np.float32]] = []
     for left_right, upside_down in _VIEW_FLIPS[:views]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -48,6 +47,7 @@ from agent.runtime.systemd_notify import SystemdNotifier
 from agent.sources import CameraHealth, is_live
 from agent.sources.serial_config import CounterSerialSourceConfig, ToFSerialSourceConfig
 from agent.sources.serial_port import SerialHealth
+from agent.stop_wait import wait_for_stop
 
 log = logging.getLogger(__name__)
 
@@ -55,23 +55,6 @@ log = logging.getLogger(__name__)
 _DRAIN_TIMEOUT_S = 10.0
 # How long a stopping agent waits for its capture and processing threads to end.
 _STAGE_JOIN_TIMEOUT_S = 15.0
-# The longest the main thread waits without running Python code. A signal (SIGTERM from systemd)
-# that the kernel hands to another thread runs its handler only when the main thread next runs
-# Python code: one long wait held a SIGTERM until `--duration` ran out, and forever without one.
-_SIGNAL_CHECK_S = 0.25
-
-
-def _wait(stop: threading.Event, duration_s: float | None) -> None:
-    """Until `stop` is set or `duration_s` seconds (None: no limit) pass, in short waits so that the
-    signal handlers setting `stop` run within `_SIGNAL_CHECK_S` whichever thread took the signal."""
-    deadline_s = None if duration_s is None else time.monotonic() + duration_s
-    while not stop.is_set():
-        left_s = (
-            _SIGNAL_CHECK_S if deadline_s is None else min(_SIGNAL_CHECK_S, deadline_s - time.monotonic())
-        )
-        if left_s <= 0:
-            return
-        stop.wait(left_s)
 
 
 @dataclass(frozen=True)
@@ -208,7 +191,7 @@ class Pipeline:
             if capture is not None:
                 supervisor.start(capture)
             supervisor.start(processing, last=True)
-            _wait(stop, duration_s)
+            wait_for_stop(stop, duration_s)  # in short steps: see agent.stop_wait
         finally:
             stop.set()
             notifier.stopping()
