@@ -10,7 +10,8 @@ tracker, lines, zones and heatmap make of a detector that finds every head
 in the image exactly, which tells their errors from the detector's). Printed per clip:
 count error per line and direction, MOTA and IDF1 (with the `bench` extra's
 motmetrics), median dwell error per zone, and the heatmap's correlation
-with the truth's person-seconds per cell.
+with the truth's person-seconds per cell. A true passage the clip ends too
+soon after for any line to confirm (`cut_by_clip_end`) is scored neither way.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from agent.geometry.config import CalibrationConfig, FileCalibrationConfig
 from agent.geometry.grid import FloorGrid
 from agent.geometry.projector import CameraProjector, FloorProjector, build_projector
 from agent.geometry.regions import points_in_polygon
+from agent.geometry.shapes import FloorLine
 from agent.runtime.counting import Counting, CountStep, FloorCounting, build_counting, floor_in_view
 from agent.sources.config import FileSourceConfig
 from agent.track.config import KalmanTrackerConfig, NearestTrackerConfig, TrackerConfig
@@ -179,6 +181,42 @@ def match_passages(
     return sorted(missed, key=lambda p: p.t_s), sorted(extra, key=lambda p: p.t_s)
 
 
+def cut_by_clip_end(truth: dict[str, Any], lines: Iterable[LineConfig]) -> set[LineCrossing]:
+    """The true passages whose person never got `hysteresis_m` beyond the line before the clip ended.
+
+    A line counts a passage once the person is firmly on the other side, at
+    least the line's hysteresis from it, so that someone who steps on the line
+    and back is not counted. A person who crossed in the clip's last moments,
+    or who left the picture still within that distance, cannot be told from
+    one who would have turned back: no count can confirm the passage within
+    the clip. `score_steps` scores it neither way. Truth
+    positions are the people's true floor points (metres), not the head
+    points the counter sees.
+    """
+    counters = {line.name: line for line in lines}
+    frames = truth["frames"]
+    cut = set()
+    for crossing in truth["crossings"]:
+        config = counters.get(crossing["line"])
+        if config is None:
+            continue
+        line = FloorLine(config.name, config.start, config.end, config.in_side)
+        after = np.array(
+            [
+                (p[1], p[2])
+                for t_s, people in frames
+                if t_s >= crossing["t_s"]
+                for p in people
+                if p[0] == crossing["pid"]
+            ],
+            dtype=float,
+        ).reshape(-1, 2)
+        beyond_m = line.signed_distance_m(after) * (1.0 if crossing["direction"] == "in" else -1.0)
+        if not len(beyond_m) or float(beyond_m.max()) < config.hysteresis_m:
+            cut.add(LineCrossing(crossing["line"], crossing["direction"], crossing["t_s"]))
+    return cut
+
+
 @dataclass
 class ClipResult:
     """What one clip measured; `None` where a figure could not be computed."""
@@ -193,6 +231,9 @@ class ClipResult:
     heatmap_r: float | None = None
     missed: list[LineCrossing] = field(default_factory=list)  # true passages with no count of ours
     extra: list[LineCrossing] = field(default_factory=list)  # our counts with no true passage
+    # True passages the clip ended too soon after for any count to confirm (see `cut_by_clip_end`):
+    # neither in the truth's totals nor a miss, and a count of ours for one is not in ours.
+    cut_by_end: list[LineCrossing] = field(default_factory=list)
 
 
 def evaluate_clip(
@@ -293,13 +334,20 @@ def score_steps(
         frames.append((step.t_s, step.tracks))
     result = ClipResult(name)
     true_passages = [LineCrossing(c["line"], c["direction"], c["t_s"]) for c in truth["crossings"]]
-    expected: Counter[tuple[str, str]] = Counter((c.line, c.direction) for c in true_passages)
+    cut = cut_by_clip_end(truth, config.lines)
+    result.cut_by_end = [p for p in true_passages if p in cut]
+    result.missed, extra = match_passages([p for p in true_passages if p not in cut], our_passages)
+    # A count of ours for a passage cut by the clip's end is neither right nor extra.
+    _, result.extra = match_passages(result.cut_by_end, extra)
+    expected: Counter[tuple[str, str]] = Counter((c.line, c.direction) for c in true_passages if c not in cut)
     ours: Counter[tuple[str, str]] = Counter((c.line, c.direction) for c in our_passages)
+    ours.subtract(
+        Counter((c.line, c.direction) for c in extra) - Counter((c.line, c.direction) for c in result.extra)
+    )
     for line in truth["lines"]:
         for direction in ("in", "out"):
             key = (line["name"], direction)
             result.counts[key] = (expected[key], ours[key])
-    result.missed, result.extra = match_passages(true_passages, our_passages)
     result.mota, result.idf1 = _tracking_scores(truth["frames"], frames)
     seen = visible_frames(truth["frames"])
     result.dwell_error = _dwell_errors(visible_zone_visits(seen, truth["zones"], truth["fps"]), dwell)
@@ -472,12 +520,18 @@ def format_table(results: list[ClipResult]) -> str:
 
 
 def format_passages(results: list[ClipResult]) -> str:
-    """Per clip, the true passages we did not count and our counts of no true passage, with times."""
+    """Per clip, the true passages we did not count, our counts of no true passage and the passages
+    cut by the clip's end (scored neither way, `cut_by_clip_end`), with times."""
     rows = []
     for result in results:
-        for kind, passages in (("missed", result.missed), ("extra", result.extra)):
+        for kind, passages in (
+            ("missed", result.missed),
+            ("extra", result.extra),
+            ("cut", result.cut_by_end),
+        ):
             rows += [
                 f"{result.clip:<10} {kind:<6} {p.line:<15} {p.direction:<4} at {p.t_s:7.1f} s"
+                + (" (the clip ended before anyone could count it)" if kind == "cut" else "")
                 for p in passages
             ]
     return "\n".join(rows) if rows else "every passage counted once, no count without a passage"

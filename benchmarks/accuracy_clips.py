@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.config import add_overrides_argument
-from agent.evaluate import ClipResult, EvaluationStages, evaluate_clip
+from agent.evaluate import MATCH_PASSAGE_S, ClipResult, EvaluationStages, evaluate_clip
 from agent.sim.clip import scenario_truth, write_clip
 from agent.sim.scenarios import SCENARIOS
 from agent.sim.truth import ClipSettings
@@ -176,6 +176,23 @@ def markdown(results: list[ClipResult], total: Totals, command: str, detector: s
         lines.append(
             f"| all clips | {line} | {direction} | {expected} | {ours} | {_fmt(_error(expected, ours), '.1%')} |"
         )
+    passages = sum(expected for result in results for expected, _ in result.counts.values())
+    missed = sum(len(result.missed) for result in results)
+    extra = sum(len(result.extra) for result in results)
+    lines += [
+        "",
+        f"Of {passages} true passages, {missed} had no count of ours within {MATCH_PASSAGE_S:g} s; "
+        f"{extra} counts of ours had no true passage within {MATCH_PASSAGE_S:g} s.",
+    ]
+    cut = [(result.clip, p) for result in results for p in result.cut_by_end]
+    if cut:
+        lines += [
+            "",
+            f"{len(cut)} true passage(s) scored neither way, in neither total: the clip ended before the person "
+            "was the line's hysteresis past it, so no count could confirm it (`agent.evaluate.cut_by_clip_end`): "
+            + "; ".join(f"{clip} {p.line} {p.direction} at {p.t_s:.1f} s" for clip, p in cut)
+            + ".",
+        ]
     lines += [
         "",
         f"IDF1 over all clips {_fmt(total.idf1, '.3f')} (MOTA {_fmt(total.mota, '.3f')}), weighted by the "

@@ -236,3 +236,55 @@ def test_a_stage_swapping_the_model_keeps_the_installers_other_detector_settings
         installed, tmp_path / "c.mp4"
     )
     assert isinstance(replaced.detector, BackgroundDetectorConfig)
+
+
+def _door_truth() -> dict[str, object]:
+    """Two people walk "in" over `entrance.toml`'s door (y = 0.3 m, in towards +y) in a 2 s clip at
+    10 frames/s: person 1 from y = -0.5 to 1.5 m, crossing at 0.4 s; person 2 from 1 s on, crossing
+    at 1.9 s and 0.1 m past the line when the clip ends, short of its 0.2 m hysteresis."""
+    frames = []
+    for i in range(21):
+        t_s = i / 10
+        people = [[1, 0.0, -0.5 + 2.0 * t_s, [100.0, 100.0]]]
+        if t_s >= 1.0:
+            people.append([2, 0.5, -0.5 + 0.9 * (t_s - 1.0), [200.0, 100.0]])
+        frames.append([t_s, people])
+    return {
+        "fps": 10.0,
+        "frames": frames,
+        "lines": [{"name": "door"}],
+        "zones": [],
+        "heatmap_grid": {"origin_m": [-2.0, -2.0], "cell_m": 0.5, "n_cols": 8, "n_rows": 8},
+        "crossings": [
+            {"line": "door", "direction": "in", "t_s": 0.4, "pid": 1},
+            {"line": "door", "direction": "in", "t_s": 1.9, "pid": 2},
+        ],
+    }
+
+
+def test_a_passage_the_clip_ends_too_soon_after_to_count_is_scored_neither_way() -> None:
+    """Person 2 crossed the door 0.1 s before the clip ended and never got the line's 0.2 m
+    hysteresis beyond it: no count could confirm the passage. Missing it is no miss; a count of it
+    (a track placed further on than the truth) is no extra either. Person 1's passage stays scored."""
+    from agent.config import load_config
+    from agent.evaluate import cut_by_clip_end, score_steps
+    from agent.runtime.counting import CountStep
+
+    truth = _door_truth()
+    config = load_config(ROOT / "config" / "scenarios" / "entrance.toml")
+    assert cut_by_clip_end(truth, config.lines) == {LineCrossing("door", "in", 1.9)}
+
+    counted_1 = CountStep(0.6, (LineCrossing("door", "in", 0.6),))
+    result = score_steps(truth, config, [counted_1], "door")
+    assert result.counts[("door", "in")] == (1, 1)
+    assert result.missed == [] and result.extra == []
+    assert result.cut_by_end == [LineCrossing("door", "in", 1.9)]
+    assert "(the clip ended before anyone could count it)" in format_passages([result])
+
+    counted_2 = CountStep(2.0, (LineCrossing("door", "in", 2.0),))
+    result = score_steps(truth, config, [counted_1, counted_2], "door")
+    assert result.counts[("door", "in")] == (1, 1) and result.extra == []
+
+    result = score_steps(truth, config, [], "door")  # person 1 missed: that one still counts
+    assert result.counts[("door", "in")] == (1, 0)
+    assert result.missed == [LineCrossing("door", "in", 0.4)]
