@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import torch
-from net import INPUT_HEIGHT_PX, INPUT_WIDTH_PX, STRIDE, CentrePointNet
+from net import INPUT_HEIGHT_PX, INPUT_WIDTH_PX, CentrePointNet
 from simdata import TRAIN_SEED_BASE, fisheye_training_seeds, training_frames
 
 from agent.config_base import parse_size_px
@@ -53,7 +53,7 @@ def _size_arg(text: str) -> tuple[int, int]:
     return size
 
 
-_SIGMA_CELLS = 0.8  # heatmap Gaussian: about a head's radius at the usual scales
+_SIGMA_PX = 3.2  # heatmap Gaussian (input pixels, 0.8 of a stride-4 cell): about a head's radius
 
 
 def _render_episode(args: tuple[int, int, tuple[int, int]]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -110,18 +110,20 @@ def render_dataset(
 
 
 def targets(
-    batch_heads: list[np.ndarray], size: tuple[int, int]
+    batch_heads: list[np.ndarray], size: tuple[int, int], stride: int = 4, sigma_px: float = _SIGMA_PX
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Heatmap (B, 1, h, w), offset (B, 2, h, w) and offset mask (B, 1, h, w) for head points in
-    input pixels of a `size` (w, h) input."""
-    h, w = size[1] // STRIDE, size[0] // STRIDE
+    input pixels of a `size` (w, h) input, at `stride` input pixels per cell; each head a Gaussian
+    of `sigma_px` input pixels."""
+    h, w = size[1] // stride, size[0] // stride
+    sigma_cells = sigma_px / stride
     heat = np.zeros((len(batch_heads), 1, h, w), np.float32)
     offset = np.zeros((len(batch_heads), 2, h, w), np.float32)
     mask = np.zeros((len(batch_heads), 1, h, w), np.float32)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32) + 0.5
     for b, heads in enumerate(batch_heads):
-        for u, v in heads / STRIDE:
-            gauss = np.exp(-((xs - u) ** 2 + (ys - v) ** 2) / (2 * _SIGMA_CELLS**2))
+        for u, v in heads / stride:
+            gauss = np.exp(-((xs - u) ** 2 + (ys - v) ** 2) / (2 * sigma_cells**2))
             np.maximum(heat[b, 0], gauss, out=heat[b, 0])
             iu, iv = int(np.floor(u)), int(np.floor(v))
             if 0 <= iu < w and 0 <= iv < h:
@@ -177,9 +179,9 @@ def train(
     """
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    model = CentrePointNet()
+    model = CentrePointNet(subcells=args.subcells)
     if args.init:
-        model.load_state_dict(torch.load(args.init, weights_only=True))
+        model.load_weights(torch.load(args.init, weights_only=True))
     model = model.to(memory_format=torch.channels_last)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=args.steps, pct_start=0.05)
@@ -192,7 +194,9 @@ def train(
         pick = rng.integers(len(step_images), size=batch_size)
         batch, batch_heads = augment(rng, step_images[pick], [step_heads[i] for i in pick])
         size = (step_images.shape[2], step_images.shape[1])
-        heat, offset, mask = (torch.from_numpy(a) for a in targets(batch_heads, size))
+        heat, offset, mask = (
+            torch.from_numpy(a) for a in targets(batch_heads, size, model.stride, args.sigma_px)
+        )
         x = torch.from_numpy(batch).to(memory_format=torch.channels_last)
         pred_heat, pred_offset = model(x)
         loss = focal_loss(pred_heat, heat)
@@ -229,7 +233,7 @@ def export(model: CentrePointNet, path: Path) -> None:
     assert program is not None
     program.save(str(path), external_data=False)
     proto = onnx.load(str(path))
-    onnx.helper.set_model_props(proto, dict(CENTREPOINT_METADATA, stride=str(STRIDE)))
+    onnx.helper.set_model_props(proto, dict(CENTREPOINT_METADATA, stride=str(model.stride)))
     proto.producer_name = "footfall models/train.py"
     onnx.save(proto, str(path))
     onnx.checker.check_model(proto)
@@ -260,8 +264,9 @@ def quantise(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
             weight_type=QuantType.QInt8,
             per_channel=True,
         )
+    stride = _stride(onnx.load(str(fp32)))
     proto = onnx.load(str(int8))
-    onnx.helper.set_model_props(proto, dict(CENTREPOINT_METADATA, stride=str(STRIDE), precision="int8"))
+    onnx.helper.set_model_props(proto, dict(CENTREPOINT_METADATA, stride=stride, precision="int8"))
     onnx.save(proto, str(int8))
     free_spatial_size(int8)
 
@@ -276,9 +281,10 @@ def free_spatial_size(path: Path) -> None:
     Weights and outputs at the training size are unchanged.
     """
     proto = onnx.load(str(path))
+    stride = int(_stride(proto))
     for value in [*proto.graph.input, *proto.graph.output]:
         dims = value.type.tensor_type.shape.dim
-        divisor = 1 if value in proto.graph.input else STRIDE
+        divisor = 1 if value in proto.graph.input else stride
         for dim, name in zip(dims[2:], ("height", "width"), strict=True):
             dim.Clear()
             dim.dim_param = name if divisor == 1 else f"{name}/{divisor}"
@@ -287,6 +293,11 @@ def free_spatial_size(path: Path) -> None:
     entry.key, entry.value = INPUT_SIZE_KEY, f"{INPUT_WIDTH_PX}x{INPUT_HEIGHT_PX}"
     onnx.checker.check_model(proto)
     onnx.save(proto, str(path))
+
+
+def _stride(proto: onnx.ModelProto) -> str:
+    """The `stride` metadata `export` wrote (input pixels per heatmap cell)."""
+    return str(next(entry.value for entry in proto.metadata_props if entry.key == "stride"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,6 +346,18 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=0,
         help="frames in a wide-fisheye batch (0: --batch); 8 at 448 x 336 costs what 16 at 320 x 240 do",
+    )
+    parser.add_argument(
+        "--subcells",
+        action="store_true",
+        help="research: the head predicts 2 x 2 sub-cells of each stride-4 cell, maps at stride 2 "
+        "(models/README.md); --init may name stride-4 weights",
+    )
+    parser.add_argument(
+        "--sigma-px",
+        type=float,
+        default=_SIGMA_PX,
+        help=f"heatmap Gaussian per head, input pixels (default {_SIGMA_PX:g}; the sub-cell trials used 2)",
     )
     args = parser.parse_args(argv)
     if args.wide_every < 2:

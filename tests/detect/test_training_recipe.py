@@ -45,3 +45,22 @@ def test_training_writes_both_models_and_they_take_any_multiple_of_16(tmp_path):
             )
             assert detector.detect(frame).points_px.shape[1] == 2
     assert (tmp_path / "footfall_head.pt").stat().st_size > 0
+
+
+def test_a_subcell_head_starts_from_the_shipped_weights_and_writes_a_stride_2_model(tmp_path):
+    """`--subcells` (research): the stride-4 head's weights start every sub-cell; the written models
+    say stride 2 in their metadata and give heatmaps of half the input's size in each direction."""
+    pytest.importorskip("torch", reason="the train extra (torch) is not installed")
+    shipped = TRAIN.parent / "footfall_head.pt"
+    args = ["--out", str(tmp_path), "--episodes", "2", "--frames-per-episode", "2", "--steps", "2"]
+    args += ["--subcells", "--sigma-px", "2", "--init", str(shipped)]
+    run = subprocess.run(
+        [sys.executable, str(TRAIN), *args], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    for name in ("footfall_head_fp32.onnx", "footfall_head_int8.onnx"):
+        detector = OnnxDetector(OnnxDetectorConfig(type="onnx", model=tmp_path / name, input_size=(448, 336)))
+        assert detector.model.metadata["stride"] == "2", name
+        picture = np.zeros((1, 3, 336, 448), np.float32)
+        heatmap = detector.model.session.run(None, {detector.model.input.name: picture})[0]
+        assert heatmap.shape == (1, 1, 168, 224), name
