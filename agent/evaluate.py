@@ -31,7 +31,7 @@ import numpy as np
 from agent.analytics.config import LineConfig
 from agent.analytics.heatmap import HeatmapAccumulator
 from agent.analytics.zones import ZoneWatcher
-from agent.config import AgentConfig, add_overrides_argument, load_config
+from agent.config import AgentConfig, add_overrides_argument, apply_overrides, load_config, parse_config
 from agent.detect.config import DetectorConfig, OnnxDetectorConfig
 from agent.errors import ConfigError
 from agent.geometry.config import CalibrationConfig, FileCalibrationConfig
@@ -247,8 +247,9 @@ def evaluate_clip(
 
     `name` labels the result (default: the clip's file name); `overrides`
     (`KEY=VALUE`, as `footfall run --set`) change the scenario's config
-    before `stages` replace parts of it. With `stages.perfect_detections`
-    the video is not read (nor needed).
+    after `stages` replaced parts of it, so they reach every key, also those
+    the stages set (`tracker.max_age_s=2`, `detector.score_threshold=0.3`).
+    With `stages.perfect_detections` the video is not read (nor needed).
 
     Raises:
         ConfigError: the scenario's config is missing or invalid.
@@ -258,7 +259,11 @@ def evaluate_clip(
     clip = truth_path.with_name(truth_path.name.replace(".truth.json", ".mp4"))
     stages = stages or EvaluationStages()
     config_path = config_dir / f"{truth['scenario']}.toml"
-    config = stages.apply(load_config(config_path, overrides), clip)
+    config = stages.apply(load_config(config_path), clip)
+    if overrides:
+        config = parse_config(
+            apply_overrides(config.model_dump(mode="json"), overrides, config_path), config_path
+        )
     label = name or truth_path.name.replace(".truth.json", "")
     if stages.perfect_detections:
         if config.calibration is None:

@@ -35,6 +35,7 @@ Default `--out` then `benchmarks/accuracy_perfect.md`.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import sys
@@ -263,6 +264,10 @@ def main() -> int:
     args = parser.parse_args()
     if not args.perfect_detections and not args.model.is_file():
         parser.error(f"--model {args.model}: no such file")
+    if importlib.util.find_spec("motmetrics") is None:  # evaluate_clip would leave MOTA and IDF1 out
+        parser.error(
+            "MOTA and IDF1 need motmetrics, which is not installed: .venv/bin/pip install -e '.[bench]'"
+        )
     out = args.out or ROOT / "benchmarks" / (
         "accuracy_perfect.md" if args.perfect_detections else "accuracy_clips.md"
     )

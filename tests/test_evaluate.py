@@ -181,6 +181,18 @@ def test_perfect_detections_count_every_passage_without_reading_the_video(name: 
     assert result.dwell_error and max(result.dwell_error.values()) < 0.15
 
 
+def test_overrides_reach_the_keys_the_evaluation_stages_set(tmp_path: Path) -> None:
+    """`--set tracker.min_hits=...` changes the tracker the stages put in, instead of vanishing under it."""
+    truth = tmp_path / "entrance.truth.json"
+    truth.write_bytes((ROOT / "sim_videos" / "entrance.truth.json").read_bytes())
+    config_dir, stages = ROOT / "config" / "scenarios", EvaluationStages.perfect()
+    counted = evaluate_clip(truth, config_dir, stages)
+    assert sum(ours for _, ours in counted.counts.values()) == 9
+    never_confirmed = evaluate_clip(truth, config_dir, stages, overrides=["tracker.min_hits=100000"])
+    assert sum(ours for _, ours in never_confirmed.counts.values()) == 0  # no track ever counts
+    assert len(never_confirmed.missed) == 9
+
+
 def test_perfect_detections_and_a_model_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
     from agent.cli import main
 
