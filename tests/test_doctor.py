@@ -81,8 +81,10 @@ def test_doctor_passes_on_a_good_config(good_config: Path, capsys: pytest.Captur
     table = capsys.readouterr().out
     assert "footfall doctor: all checks passed" in table
     results = by_name(run_doctor(good_config, timeout_s=3))
-    for name in ("config", "calibration", "model", "source", "broker", "disk", "outbox"):
+    for name in ("config", "calibration", "source", "broker", "disk", "outbox"):
         assert results[name].status == "ok", results[name]
+    # The shipped INT8 model warns on an x86 CPU without VNNI (see the test below).
+    assert results["model"].status == "ok" or "vnni" in results["model"].detail, results["model"]
     assert results["clock"].status in ("ok", "warn")  # containers and fresh Pis may lack NTP
     assert "warm-up inference ran" in results["model"].detail
     assert "first frame 320x240" in results["source"].detail
@@ -363,3 +365,30 @@ def test_a_simulated_store_is_checked_against_its_calibration(tmp_path: Path, si
 def test_a_stream_password_is_never_shown() -> None:
     camera = SimpleNamespace(type="camera", url="rtsp://admin:hunter2@192.0.2.10:554/stream1")
     assert describe_source(camera) == "stream rtsp://192.0.2.10:554/stream1"
+
+
+@pytest.mark.parametrize(
+    ("model", "machine", "flags", "status"),
+    [
+        ("footfall_head_int8.onnx", "x86_64", "fpu sse2 avx2 fma", "warn"),
+        ("footfall_head_int8.onnx", "x86_64", "fpu sse2 avx2 avx512f avx512_vnni", "ok"),
+        ("footfall_head_int8.onnx", "x86_64", "fpu sse2 avx2 avx_vnni", "ok"),
+        ("footfall_head_fp32.onnx", "x86_64", "fpu sse2 avx2 fma", "ok"),
+        ("footfall_head_int8.onnx", "aarch64", "fp asimd", "ok"),  # a Raspberry Pi: no such saturation
+    ],
+)
+def test_an_int8_model_on_an_x86_cpu_without_vnni_is_a_warning(
+    tmp_path: Path, model: str, machine: str, flags: str, status: str
+) -> None:
+    """The CPU is read from a cpuinfo file (the OS's interface), so every case runs on any machine."""
+    from agent.config import load_config
+    from agent.doctor.pipeline_checks import check_model
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\nprocessor\t: 1\nflags\t\t: {flags}\n")
+    config = write_config(tmp_path / "footfall.toml", good_changes(tmp_path, 1883))
+    installed = load_config(config, [f'detector.model="{ROOT / "models" / model}"'])
+    result = check_model(installed, cpuinfo, machine)
+    assert result.status == status, result
+    if status == "warn":
+        assert str(cpuinfo) in result.detail and "footfall_head_fp32.onnx" in result.fix

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import platform
 import time
+from pathlib import Path
 
 from agent.config import AgentConfig
 from agent.detect import ModelError, OnnxDetectorConfig, build_detector
@@ -42,8 +44,15 @@ def check_calibration(config: AgentConfig) -> CheckResult:
     )
 
 
-def check_model(config: AgentConfig) -> CheckResult:
-    """Build the configured detector; an ONNX model is opened and one warm-up inference is run."""
+def check_model(config: AgentConfig, cpuinfo: Path = Path("/proc/cpuinfo"), machine: str = "") -> CheckResult:
+    """Build the configured detector; an ONNX model is opened and one warm-up inference is run.
+
+    A warning for an INT8 model (metadata `precision = int8`, as
+    `models/train.py` writes it) on an x86-64 CPU without VNNI, where ONNX
+    Runtime's 8-bit convolutions can saturate and the shipped model finds
+    fewer people (models/README.md). `cpuinfo` and `machine` (default
+    `platform.machine()`) say which CPU this is.
+    """
     name = "model"
     detector = config.detector
     if detector is None:
@@ -65,6 +74,33 @@ def check_model(config: AgentConfig) -> CheckResult:
     elapsed_ms = (time.monotonic() - started) * 1000
     layout = getattr(onnx, "layout", None)
     model_format = f", format {layout.format}" if layout is not None else ""
-    return CheckResult(
-        name, "ok", f"{detector.model}: loaded and warm-up inference ran in {elapsed_ms:.0f} ms{model_format}"
-    )
+    detail = f"{detector.model}: loaded and warm-up inference ran in {elapsed_ms:.0f} ms{model_format}"
+    metadata = getattr(getattr(onnx, "model", None), "metadata", {})
+    if metadata.get("precision") == "int8" and _x86_without_vnni(cpuinfo, machine or platform.machine()):
+        return CheckResult(
+            name,
+            "warn",
+            f"{detail}; an INT8 model on an x86-64 CPU without VNNI ({cpuinfo} lists no vnni flag): "
+            "ONNX Runtime's 8-bit convolutions can saturate here and miss heads that FP32 finds "
+            "(models/README.md, 'INT8 depends on the CPU')",
+            "set detector.model to an FP32 copy of the model (for the shipped one, footfall_head_fp32.onnx "
+            "in the same folder): the same accuracy on every CPU",
+        )
+    return CheckResult(name, "ok", detail)
+
+
+def _x86_without_vnni(cpuinfo: Path, machine: str) -> bool:
+    """Whether this is an x86-64 CPU whose `cpuinfo` flags name no VNNI (AVX-512 VNNI or AVX-VNNI).
+
+    False when the file cannot be read (not Linux): no warning without knowing.
+    """
+    if machine.lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    flags = {
+        f for line in text.splitlines() if line.startswith("flags") for f in line.split(":", 1)[-1].split()
+    }
+    return bool(flags) and not any("vnni" in flag for flag in flags)
