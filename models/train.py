@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import torch
-from net import INPUT_HEIGHT_PX, INPUT_WIDTH_PX, CentrePointNet
+from net import INPUT_HEIGHT_PX, INPUT_WIDTH_PX, STRIDE, CentrePointNet
 from simdata import TRAIN_SEED_BASE, fisheye_training_seeds, training_frames
 
 from agent.config_base import parse_size_px
@@ -110,7 +110,7 @@ def render_dataset(
 
 
 def targets(
-    batch_heads: list[np.ndarray], size: tuple[int, int], stride: int = 4, sigma_px: float = _SIGMA_PX
+    batch_heads: list[np.ndarray], size: tuple[int, int], stride: int = STRIDE, sigma_px: float = _SIGMA_PX
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Heatmap (B, 1, h, w), offset (B, 2, h, w) and offset mask (B, 1, h, w) for head points in
     input pixels of a `size` (w, h) input, at `stride` input pixels per cell; each head a Gaussian
