@@ -87,11 +87,14 @@ class EvaluationStages:
     def onnx(cls, model: Path, tracker: str = "kalman", score_threshold: float = 0.4) -> EvaluationStages:
         """The ONNX detector with `model` (a head-top point, 1.7 m) and the named tracker's defaults.
 
+        A relative `model` is taken from the working directory, as a command line names it (a
+        config file's own relative paths are taken from the file's folder instead).
+
         Raises:
             ValueError: `tracker` is not "kalman" or "nearest", or `score_threshold` is out of (0, 1].
         """
         return cls(
-            OnnxDetectorConfig(type="onnx", model=model, score_threshold=score_threshold),
+            OnnxDetectorConfig(type="onnx", model=model.absolute(), score_threshold=score_threshold),
             tracker_config(tracker, overhead=True),
             HEAD_TOP_HEIGHT_M,
         )
@@ -106,9 +109,13 @@ class EvaluationStages:
         return cls(None, tracker_config(tracker, overhead=True), HEAD_TOP_HEIGHT_M, perfect_detections=True)
 
     def apply(self, config: AgentConfig, clip: Path) -> AgentConfig:
-        """`config` reading `clip` as fast as possible, with these stages in place of its own."""
+        """`config` reading `clip` as fast as possible, with these stages in place of its own.
+
+        `clip` relative is taken from the working directory; the config holds it absolute, so it
+        still names the clip when `--set` overrides make the config parse again from its file.
+        """
         update: dict[str, Any] = {
-            "source": FileSourceConfig(type="file", path=clip, realtime=False, loop=False)
+            "source": FileSourceConfig(type="file", path=clip.absolute(), realtime=False, loop=False)
         }
         if self.detector is not None:
             update["detector"] = _over_installed(self.detector, config.detector)

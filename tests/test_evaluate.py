@@ -193,6 +193,24 @@ def test_overrides_reach_the_keys_the_evaluation_stages_set(tmp_path: Path) -> N
     assert len(never_confirmed.missed) == 9
 
 
+def test_overrides_with_a_clip_folder_and_model_named_from_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`footfall evaluate sim_videos --model models/M --set K=V` run from the checkout finds both.
+
+    The overrides parse the config again from its file, whose folder relative paths are taken
+    from: a clip or model named relative to the working directory must not be looked up there.
+    """
+    from agent.cli import main
+
+    monkeypatch.chdir(ROOT)
+    model = "models/footfall_head_int8.onnx"
+    args = ["evaluate", "sim_videos", "--only", "night", "--model", model, "--set", "tracker.min_hits=100000"]
+    assert main(args) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "aisle_mid" in out and "100.0%" in out  # no track confirmed: the one passage missed
+
+
 def test_perfect_detections_and_a_model_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
     from agent.cli import main
 
