@@ -68,7 +68,7 @@ def run(
     detected, crossings = 0, 0
     started = time.process_time()
     for frame in frames:
-        detections = detector.detect(frame, tracking=len(tracker) > 0)
+        detections = detector.detect(frame, tracking=len(tracker) > 0, confirming=tracker.tentative > 0)
         if detections is None:
             tracks = tracker.update(
                 FloorPoints(frame.meta.t_s, np.zeros((0, 2)), np.zeros(0)), detected=False

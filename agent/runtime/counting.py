@@ -81,6 +81,11 @@ class FloorCounting:
         """Whether the tracker holds anyone, tentative tracks included (the motion gate's idle test)."""
         return len(self._tracker) > 0
 
+    @property
+    def confirming(self) -> bool:
+        """Whether a track awaits confirmation (the motion gate then lets every frame through)."""
+        return self._tracker.tentative > 0
+
     def count(self, points: FloorPoints, *, detected: bool = True) -> CountStep:
         """Track `points` and count the crossings; `detected=False`: nothing was detected, tracks coast."""
         self._last_t_s = points.t_s
@@ -161,7 +166,8 @@ class CameraCounting:
         """
         self._fit_calibration(frame.meta.width_px, frame.meta.height_px)
         started_s = time.perf_counter()
-        detections = self._detector.detect(frame, tracking=self._floor.tracking)
+        floor = self._floor
+        detections = self._detector.detect(frame, tracking=floor.tracking, confirming=floor.confirming)
         self.detect_ms = None if detections is None else (time.perf_counter() - started_s) * 1e3
         return self._floor.count_detections(frame.meta.t_s, detections, self._projector)
 

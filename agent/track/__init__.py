@@ -21,6 +21,11 @@ class Tracker(Protocol):
         """Tracks held, tentative ones included."""
         ...
 
+    @property
+    def tentative(self) -> int:
+        """Tracks held that are not confirmed yet (fewer than `min_hits` matches)."""
+        ...
+
     def end_all(self, t_s: float) -> Tracks:
         """End every track (the source stopped): none left, the confirmed ones in `ended_ids`."""
         ...

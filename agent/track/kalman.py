@@ -209,6 +209,11 @@ class KalmanTracker:
         """Tracks held (tentative and confirmed)."""
         return len(self._table)
 
+    @property
+    def tentative(self) -> int:
+        """Tracks held that are not confirmed yet (fewer than `min_hits` matches)."""
+        return int(np.count_nonzero(~self._table.confirmed))
+
     def update(self, points: FloorPoints, *, detected: bool = True) -> Tracks:
         """Advance to `points.t_s`, match, and return confirmed tracks and those that ended."""
         dt_s = 0.0 if self._last_t_s is None else max(0.0, points.t_s - self._last_t_s)

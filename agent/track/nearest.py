@@ -54,6 +54,11 @@ class NearestTracker:
         """Tracks held (tentative and confirmed)."""
         return len(self._tracks)
 
+    @property
+    def tentative(self) -> int:
+        """Tracks held that are not confirmed yet (fewer than `min_hits` detections)."""
+        return sum(1 for t in self._tracks if t.hits < self._min_hits)
+
     def update(self, points: FloorPoints, *, detected: bool = True) -> Tracks:
         """Match `points` to the tracks; return confirmed tracks and those that just ended.
 

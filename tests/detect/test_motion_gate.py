@@ -119,6 +119,17 @@ def test_still_scene_is_checked_again_sooner_while_someone_is_tracked(tracking, 
     assert opened == opened_at_s
 
 
+def test_a_track_awaiting_confirmation_opens_the_gate_on_every_frame():
+    """A newcomer is confirmed in `min_hits` consecutive frames, not one look per max_interval_s."""
+    gate = MotionGate(MotionGateConfig(max_interval_s=0.5, idle_interval_s=2.0, pixel_threshold=14.0))
+    assert gate.should_detect(_frame(0, 0.0, PERSON))
+    still = [_frame(i, 0.1 * i, _scene((100, 100), noise_seed=i)) for i in range(1, 4)]
+    assert [gate.should_detect(f, confirming=True) for f in still] == [True, True, True]
+    assert gate.moved_box_px is None, "nothing moved: the whole frame is looked at"
+    later = [_frame(i, 0.1 * i, _scene((100, 100), noise_seed=i)) for i in range(4, 8)]
+    assert [gate.should_detect(f, confirming=False) for f in later] == [False, False, False, False]
+
+
 def test_movement_opens_the_gate_while_nobody_is_tracked():
     gate = MotionGate(MotionGateConfig(max_interval_s=0.5, idle_interval_s=2.0, pixel_threshold=14.0))
     assert gate.should_detect(_frame(0, 0.0, EMPTY), tracking=False)

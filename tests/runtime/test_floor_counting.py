@@ -1,4 +1,5 @@
-"""FloorCounting tells the motion gate whether anyone is tracked, tentative tracks included."""
+"""FloorCounting tells the motion gate whether anyone is tracked, tentative tracks included, and whether a
+track awaits confirmation."""
 
 from __future__ import annotations
 
@@ -29,9 +30,30 @@ def test_a_tentative_track_counts_as_someone_tracked_until_it_ends(tracker) -> N
     step = floor.count(_points(0.0, [(1.0, 1.0)]))
     assert len(step.tracks) == 0, "one detection is not a confirmed track"
     assert floor.tracking, "but the gate must keep looking for them every max_interval_s"
+    assert floor.confirming, "and on every frame until they are confirmed or gone"
     for i in range(1, 8):  # 0.7 s of detections without them: the track ends
         floor.count(_points(0.1 * i, []))
-    assert not floor.tracking
+    assert not floor.tracking and not floor.confirming
+
+
+@pytest.mark.parametrize(
+    "tracker",
+    [
+        KalmanTrackerConfig(type="kalman", min_hits=3, max_age_s=0.5),
+        NearestTrackerConfig(type="nearest", min_hits=3, max_age_s=0.5),
+    ],
+    ids=["kalman", "nearest"],
+)
+def test_confirming_lasts_until_min_hits_detections(tracker) -> None:
+    floor = FloorCounting(tracker, [])
+    confirming, confirmed = [], []
+    for i in range(4):
+        step = floor.count(_points(0.1 * i, [(1.0, 1.0 + 0.05 * i)]))
+        confirming.append(floor.confirming)
+        confirmed.append(len(step.tracks))
+    assert confirming == [True, True, False, False]
+    assert confirmed == [0, 0, 1, 1]
+    assert floor.tracking
 
 
 def _walk_across_and_stay(floor: FloorCounting) -> list[str]:

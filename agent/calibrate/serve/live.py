@@ -282,7 +282,9 @@ class LiveSession:
                 self._fit_to_frames(frame.meta.width_px, frame.meta.height_px)
             stages = self._stages
             epoch, floor = stages.epoch, stages.floor
-        detections = stages.detector.detect(frame, tracking=stages.projector is None or floor.tracking)
+        detections = stages.detector.detect(
+            frame, tracking=stages.projector is None or floor.tracking, confirming=floor.confirming
+        )
         tracks = None
         crossings: tuple[LineCrossing, ...] = ()
         if stages.projector is not None:
