@@ -157,12 +157,16 @@ def augment(
     return np.ascontiguousarray(out.transpose(0, 3, 1, 2)), new_heads
 
 
-def focal_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """CenterNet's penalty-reduced focal loss, normalised by the number of heads."""
+def focal_loss(pred: torch.Tensor, target: torch.Tensor, reduction: float = 4.0) -> torch.Tensor:
+    """CenterNet's penalty-reduced focal loss, normalised by the number of heads.
+
+    A cell near a head is penalised for a high score by (1 - target) ** `reduction` (CenterNet's 4);
+    a lower power penalises more the cells between two close heads, where the Gaussians overlap.
+    """
     pred = pred.clamp(1e-4, 1 - 1e-4)
     positive = target.eq(1).float()
     pos_loss = -torch.log(pred) * (1 - pred) ** 2 * positive
-    neg_loss = -torch.log(1 - pred) * pred**2 * (1 - target) ** 4 * (1 - positive)
+    neg_loss = -torch.log(1 - pred) * pred**2 * (1 - target) ** reduction * (1 - positive)
     return (pos_loss.sum() + neg_loss.sum()) / positive.sum().clamp(min=1.0)
 
 
@@ -199,7 +203,7 @@ def train(
         )
         x = torch.from_numpy(batch).to(memory_format=torch.channels_last)
         pred_heat, pred_offset = model(x)
-        loss = focal_loss(pred_heat, heat)
+        loss = focal_loss(pred_heat, heat, args.penalty_reduction)
         loss = loss + (torch.abs(pred_offset - offset) * mask).sum() / mask.sum().clamp(min=1.0)
         optimiser.zero_grad()
         loss.backward()
@@ -358,6 +362,12 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=_SIGMA_PX,
         help=f"heatmap Gaussian per head, input pixels (default {_SIGMA_PX:g}; the sub-cell trials used 2)",
+    )
+    parser.add_argument(
+        "--penalty-reduction",
+        type=float,
+        default=4.0,
+        help="research: the focal loss's power on (1 - target) near a head (CenterNet's 4, the default)",
     )
     args = parser.parse_args(argv)
     if args.wide_every < 2:

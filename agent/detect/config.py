@@ -25,7 +25,10 @@ class MotionGateConfig(Section):
     `light_jump_grey` since the frame before (a light bank switching or a
     tube flickering as it starts) is not taken as movement; while the light
     keeps jumping, detection runs every `max_interval_s` even in an empty
-    shop. Skipped frames do not age tracks (the trackers' `detected=False`).
+    shop. While a track awaits confirmation (a newcomer, fewer than the
+    tracker's `min_hits` detections), detection runs on every frame, so the
+    newcomer is confirmed, and counted, without waiting for the picture to
+    change enough. Skipped frames do not age tracks (the trackers' `detected=False`).
     With `regions`, a detection that movement asked for looks only around
     what moved and the people found the last time (a model of free input
     size, as the shipped one; others look at the whole frame).
