@@ -27,7 +27,6 @@ from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import gaussian_filter1d
 
 from agent.sim.people import FloatArray, Person
 
@@ -226,6 +225,10 @@ def make_room(
 
 def _smoothed(shift: FloatArray, sigma_steps: float) -> FloatArray:
     """`shift` (K, 2) smoothed along time with a Gaussian of `sigma_steps` steps (ends held)."""
+    # Imported here: every `footfall` command builds the simulator's command line, and scipy.ndimage
+    # (with scipy.special) adds about 25 MB to a camera agent's resident memory that never simulates.
+    from scipy.ndimage import gaussian_filter1d
+
     return np.asarray(gaussian_filter1d(shift, sigma_steps, axis=0, mode="nearest"), dtype=np.float64)
 
 

@@ -5,8 +5,8 @@ metres. Association follows ByteTrack: confident detections are matched to
 every track first, then the left-over tracks get a second chance with the
 low-score detections (a half-occluded person scores low but is still the
 same person), and only confident detections may start a track. Matching is
-optimal (Hungarian, scipy) on the distance to each track's prediction,
-gated twice: in metres (`max_distance_m`: on a floor a gate has a physical
+optimal (Hungarian: SciPy's solver, through `agent.track.assignment`) on the
+distance to each track's prediction, gated twice: in metres (`max_distance_m`: on a floor a gate has a physical
 meaning, nobody walks 1 m in a fifteenth of a second, which an image-space
 IoU gate does not) and by the track's own uncertainty (a chi-square gate on
 the innovation). The second gate is tight for a person followed frame after
@@ -51,8 +51,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
 
+from agent.track.assignment import linear_sum_assignment
 from agent.types import FloorPoints, Tracks
 
 FloatArray = npt.NDArray[np.float64]
