@@ -11,12 +11,8 @@ from agent.runtime.counting import FloorCounting
 from agent.track.config import KalmanTrackerConfig, NearestTrackerConfig
 from agent.types import FloorPoints
 
-
-def _points(t_s: float, xy: list[tuple[float, float]]) -> FloorPoints:
-    return FloorPoints(t_s, np.array(xy, dtype=float).reshape(-1, 2), np.full(len(xy), 0.9))
-
-
-@pytest.mark.parametrize(
+# Both trackers confirming after 3 detections and ending a track unseen for 0.5 s.
+BOTH_TRACKERS_3_HITS = pytest.mark.parametrize(
     "tracker",
     [
         KalmanTrackerConfig(type="kalman", min_hits=3, max_age_s=0.5),
@@ -24,6 +20,13 @@ def _points(t_s: float, xy: list[tuple[float, float]]) -> FloorPoints:
     ],
     ids=["kalman", "nearest"],
 )
+
+
+def _points(t_s: float, xy: list[tuple[float, float]]) -> FloorPoints:
+    return FloorPoints(t_s, np.array(xy, dtype=float).reshape(-1, 2), np.full(len(xy), 0.9))
+
+
+@BOTH_TRACKERS_3_HITS
 def test_a_tentative_track_counts_as_someone_tracked_until_it_ends(tracker) -> None:
     floor = FloorCounting(tracker, [])
     assert not floor.tracking
@@ -36,14 +39,7 @@ def test_a_tentative_track_counts_as_someone_tracked_until_it_ends(tracker) -> N
     assert not floor.tracking and not floor.confirming
 
 
-@pytest.mark.parametrize(
-    "tracker",
-    [
-        KalmanTrackerConfig(type="kalman", min_hits=3, max_age_s=0.5),
-        NearestTrackerConfig(type="nearest", min_hits=3, max_age_s=0.5),
-    ],
-    ids=["kalman", "nearest"],
-)
+@BOTH_TRACKERS_3_HITS
 def test_confirming_lasts_until_min_hits_detections(tracker) -> None:
     floor = FloorCounting(tracker, [])
     confirming, confirmed = [], []
