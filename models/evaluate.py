@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             built[(path, scenario)] = OnnxDetector(config, CameraProjector(camera, HEAD_TOP_HEIGHT_M))
         return built[(path, scenario)]
 
-    scores = {(p.name, s): Score() for p in paths for s in args.scenarios}
+    scores = {(p, s): Score() for p in paths for s in args.scenarios}  # by path: two runs' files share a name
     started = time.monotonic()
     frames = 0
     for scenario in args.scenarios:
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 frames += 1
                 for path in paths:
                     found = detector(path, scenario, truth.camera).detect(frame).points_px
-                    scores[(path.name, scenario)].add(score_frame(truth, found, args.tolerance_m))
+                    scores[(path, scenario)].add(score_frame(truth, found, args.tolerance_m))
     print(
         f"{frames} frames ({', '.join(args.scenarios)}; seeds {args.seeds}; {args.fps:g} fps; 640x480), "
         f"threshold {args.threshold}, views {args.views}, tolerance {args.tolerance_m} m, "
@@ -175,11 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     for path in paths:
         total = Score()
-        print(f"### {path.name}\n")
+        print(f"### {path.name if [p.name for p in paths].count(path.name) == 1 else path}\n")
         print("| scenario | people in view | recall | precision | false alarms | median error (m) |")
         print("|---|---:|---:|---:|---:|---:|")
         for scenario in args.scenarios:
-            s = scores[(path.name, scenario)]
+            s = scores[(path, scenario)]
             total.add(s)
             _row(scenario, s)
         _row("**all**", total)
