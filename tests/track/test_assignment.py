@@ -39,3 +39,19 @@ def test_the_same_matching_as_scipy_optimize(shape: tuple[int, int]) -> None:
 def test_a_cost_that_is_not_a_matrix_is_refused_as_scipy_refuses_it() -> None:
     with pytest.raises(ValueError):
         linear_sum_assignment(np.zeros(3))
+
+
+def test_a_scipy_without_the_compiled_module_where_expected_falls_back_to_scipy_optimize(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A SciPy release that moves `_lsap` costs memory, not correctness: the public solver is used."""
+    import importlib.machinery
+
+    import agent.track.assignment as assignment
+
+    monkeypatch.setattr(importlib.machinery, "EXTENSION_SUFFIXES", [".moved-elsewhere.so"])
+    solver, alone = assignment._load()
+    assert not alone
+    assert solver is public_solver
+    rows, cols = solver(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0]
