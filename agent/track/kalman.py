@@ -6,9 +6,9 @@ every track first, then the left-over tracks get a second chance with the
 low-score detections (a half-occluded person scores low but is still the
 same person), and only confident detections may start a track. Matching is
 optimal (Hungarian: SciPy's solver, through `agent.track.assignment`) on the
-distance to each track's prediction, gated twice: in metres (`max_distance_m`: on a floor a gate has a physical
-meaning, nobody walks 1 m in a fifteenth of a second, which an image-space
-IoU gate does not) and by the track's own uncertainty (a chi-square gate on
+distance to each track's prediction, gated twice: in metres
+(`max_distance_m`: on a floor a gate has a physical meaning, nobody walks
+1 m in a fifteenth of a second, which an image-space IoU gate does not) and by the track's own uncertainty (a chi-square gate on
 the innovation). The second gate is tight for a person followed frame after
 frame and widens, up to the metric cap, while a track coasts unseen: so a
 person whose detection drops out for a frame does not hand their track to a
