@@ -18,7 +18,12 @@ from tests.publish.agent_process import (
 def test_sigusr1_writes_every_threads_stack_and_the_agent_runs_on(tmp_path: Path) -> None:
     clip = render_short_clip(tmp_path / "clip.avi")
     log = tmp_path / "agent.log"
-    agent = start_agent(agent_args(clip, tmp_path / "outbox.db", closed_port(), duration_s=60), log)
+    # At the camera's pace, as a device runs: faulthandler reads the other threads' frames without
+    # stopping them, and a thread busy in Python at that instant (a clip read as fast as it can be)
+    # can cut the dump short ("line 743040172" and nothing after, seen once under load). A hung
+    # agent, what the dump is for, has its threads waiting.
+    args = agent_args(clip, tmp_path / "outbox.db", closed_port(), "source.realtime=true", duration_s=60)
+    agent = start_agent(args, log)
     try:
         assert wait_for_log(log, "stored counts report", 30), log.read_text()[-3000:]
         before = log.stat().st_size
