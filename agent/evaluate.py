@@ -65,6 +65,9 @@ HEAD_MIN_SEPARATION_M = 0.3
 # the true head: 0.04 in the `busy` crowd at a fisheye's rim, 0.015-0.02 in the other scenarios
 # (held-out clips). The tracker's default (0.08) is for foot points of boxes, which jump more.
 HEAD_POINT_NOISE_M = 0.05
+# Metres one unit of colour difference weighs when the tracker matches heads (`agent.track.appearance`):
+# a neighbour differs by about 0.2 from a person's own look, worth 0.4 m of distance.
+HEAD_APPEARANCE_WEIGHT_M = 2.0
 
 
 @dataclass(frozen=True)
@@ -145,8 +148,9 @@ def tracker_config(name: str, overhead: bool = False) -> TrackerConfig:
     """The defaults of the tracker called `name` ("kalman" or "nearest").
 
     `overhead`: for a head detector under a ceiling camera, the Kalman
-    tracker's `min_separation_m` is `HEAD_MIN_SEPARATION_M` and its
-    `measurement_m` is `HEAD_POINT_NOISE_M`, as the installer writes them.
+    tracker's `min_separation_m` is `HEAD_MIN_SEPARATION_M`, its
+    `measurement_m` `HEAD_POINT_NOISE_M` and its `appearance_weight_m`
+    `HEAD_APPEARANCE_WEIGHT_M`, as the installer writes them.
 
     Raises:
         ValueError: another name.
@@ -154,7 +158,10 @@ def tracker_config(name: str, overhead: bool = False) -> TrackerConfig:
     if name == "kalman":
         if overhead:
             return KalmanTrackerConfig(
-                type="kalman", min_separation_m=HEAD_MIN_SEPARATION_M, measurement_m=HEAD_POINT_NOISE_M
+                type="kalman",
+                min_separation_m=HEAD_MIN_SEPARATION_M,
+                measurement_m=HEAD_POINT_NOISE_M,
+                appearance_weight_m=HEAD_APPEARANCE_WEIGHT_M,
             )
         return KalmanTrackerConfig(type="kalman")
     if name == "nearest":

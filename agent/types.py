@@ -22,16 +22,22 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
-def _frozen_array(name: str, value: object, shape: tuple[int | None, ...], dtype: type) -> np.ndarray:
-    """Copy `value` into a read-only array of `dtype`, checking its shape (None = any length)."""
+def _frozen_array(
+    name: str, value: object, shape: tuple[int | None, ...], dtype: type, allow_nan: bool = False
+) -> np.ndarray:
+    """Copy `value` into a read-only array of `dtype`, checking its shape (None = any length).
+
+    Floats must be finite; with `allow_nan`, NaN (not known) is allowed, infinity still not.
+    """
     array: np.ndarray = np.array(value, dtype=dtype, copy=True)
     if array.ndim != len(shape) or any(
         want is not None and got != want for got, want in zip(array.shape, shape, strict=True)
     ):
         wanted = "(" + ", ".join("N" if s is None else str(s) for s in shape) + ")"
         raise ValueError(f"{name}: expected shape {wanted}, got {array.shape}")
-    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
-        raise ValueError(f"{name}: expected finite values, got NaN or infinity")
+    known = array[~np.isnan(array)] if allow_nan and array.dtype.kind == "f" else array
+    if array.dtype.kind == "f" and not np.all(np.isfinite(known)):
+        raise ValueError(f"{name}: expected finite values, got {'' if allow_nan else 'NaN or '}infinity")
     array.setflags(write=False)
     return array
 
@@ -41,6 +47,15 @@ def _check_same_length(owner: str, **arrays: np.ndarray) -> None:
     if len(set(lengths.values())) > 1:
         detail = ", ".join(f"{name}={n}" for name, n in lengths.items())
         raise ValueError(f"{owner}: parallel arrays must have the same length, got {detail}")
+
+
+def _appearance_array(owner: str, appearance: object, scores: np.ndarray) -> np.ndarray | None:
+    """A read-only copy of `appearance` (N, K), one row per score (NaN: not seen); None stays None."""
+    if appearance is None:
+        return None
+    array = _frozen_array(f"{owner}.appearance", appearance, (None, None), float, allow_nan=True)
+    _check_same_length(owner, scores=scores, appearance=array)
+    return array
 
 
 def _check_time(owner: str, t_s: float) -> None:
@@ -88,12 +103,16 @@ class Detections:
     camera, foot point for an oblique one): shape (N, 2), columns u, v.
     `boxes_px` optionally holds each person's box (N, 4), columns x0, y0, x1, y1
     in pixels, for detectors that find boxes; None for point detectors.
+    `appearance` optionally holds a few colour numbers per person (N, K), in
+    [0, 1], for the tracker to tell neighbours apart (`agent.track.appearance`);
+    like the image they come from, they never leave the process.
     """
 
     t_s: float
     points_px: FloatArray
     scores: FloatArray
     boxes_px: FloatArray | None = None
+    appearance: FloatArray | None = None
 
     def __post_init__(self) -> None:
         _check_time("Detections", self.t_s)
@@ -106,6 +125,7 @@ class Detections:
             boxes = _frozen_array("Detections.boxes_px", self.boxes_px, (None, 4), float)
             object.__setattr__(self, "boxes_px", boxes)
             _check_same_length("Detections", points_px=self.points_px, boxes_px=boxes)
+        object.__setattr__(self, "appearance", _appearance_array("Detections", self.appearance, self.scores))
         if len(self.scores) and (self.scores.min() < 0 or self.scores.max() > 1):
             raise ValueError(
                 f"Detections.scores: expected values in [0, 1], got {self.scores.min()}..{self.scores.max()}"
@@ -122,11 +142,12 @@ class Detections:
 
 @dataclass(frozen=True, eq=False)
 class FloorPoints:
-    """Detections moved onto the floor: (N, 2) metres and their scores."""
+    """Detections moved onto the floor: (N, 2) metres, their scores and, optionally, appearance (N, K)."""
 
     t_s: float
     points_m: FloatArray
     scores: FloatArray
+    appearance: FloatArray | None = None
 
     def __post_init__(self) -> None:
         _check_time("FloorPoints", self.t_s)
@@ -135,6 +156,7 @@ class FloorPoints:
         )
         object.__setattr__(self, "scores", _frozen_array("FloorPoints.scores", self.scores, (None,), float))
         _check_same_length("FloorPoints", points_m=self.points_m, scores=self.scores)
+        object.__setattr__(self, "appearance", _appearance_array("FloorPoints", self.appearance, self.scores))
 
     def __len__(self) -> int:
         return len(self.scores)

@@ -113,6 +113,18 @@ def test_entrance_clip_is_evaluated_against_its_truth() -> None:
     assert result.heatmap_r is not None and -1.0 <= result.heatmap_r <= 1.0
 
 
+def test_appearance_keeps_identities_in_the_committed_crowd_clip() -> None:
+    """`busy`: 40-60 people under a fisheye; colours tell neighbours apart when the detector misses one.
+
+    Measured when written: IDF1 0.742 without appearance, 0.814 with the installer's weight.
+    """
+    clip, configs = ROOT / "sim_videos" / "busy.truth.json", ROOT / "config" / "scenarios"
+    without = evaluate_clip(clip, configs, overrides=["tracker.appearance_weight_m=0"])
+    installed = evaluate_clip(clip, configs)
+    assert without.idf1 is not None and installed.idf1 is not None
+    assert installed.idf1 > without.idf1 + 0.04
+
+
 def test_visible_visits_bridge_a_short_gap_and_keep_an_unfinished_one_open() -> None:
     zone = {"name": "shelf", "polygon": [[0, 0], [1, 0], [1, 1], [0, 1]]}
     inside, outside = (0.5, 0.5), (3.0, 3.0)

@@ -104,7 +104,8 @@ class CameraProjector:
         if not hit.all():
             self.dropped += int((~hit).sum())
             log.debug("%d detection(s) dropped: their rays miss the floor", int((~hit).sum()))
-        return FloorPoints(detections.t_s, points_m[hit], detections.scores[hit])
+        appearance = None if detections.appearance is None else detections.appearance[hit]
+        return FloorPoints(detections.t_s, points_m[hit], detections.scores[hit], appearance)
 
 
 def build_projector(config: CalibrationConfig) -> FloorProjector:

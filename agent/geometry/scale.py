@@ -34,4 +34,6 @@ class ScaleProjector:
 
     def project(self, detections: Detections) -> FloorPoints:
         """Detections in pixels -> the same people in floor metres."""
-        return FloorPoints(detections.t_s, self.floor_m(detections.points_px), detections.scores)
+        return FloorPoints(
+            detections.t_s, self.floor_m(detections.points_px), detections.scores, detections.appearance
+        )

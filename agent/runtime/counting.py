@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -22,6 +22,7 @@ from agent.config import AgentConfig
 from agent.detect import GatedDetector, build_detector, build_motion_gate
 from agent.detect.config import DetectorConfig
 from agent.detect.tof import ToFPeopleDetector
+from agent.geometry.camera import CameraModel
 from agent.geometry.config import CalibrationConfig
 from agent.geometry.projector import CameraProjector, FloorProjector, build_projector
 from agent.sources import FrameSource, build_source
@@ -30,6 +31,7 @@ from agent.sources.serial_config import CounterSerialSourceConfig, ToFSerialSour
 from agent.sources.serial_port import SerialHealth, SerialMessageSource
 from agent.sources.serial_protocol import CounterEvent, DepthFrame, PresenceEvent
 from agent.track import ViewTest, build_tracker
+from agent.track.appearance import AppearanceSampler
 from agent.track.config import TrackerConfig
 from agent.types import Detections, FloorPoints, Frame, LineCrossing, Tracks
 
@@ -75,6 +77,9 @@ class FloorCounting:
         self._tracker = build_tracker(tracker, in_view)
         self._counters = [build_line_counter(line) for line in lines]
         self._last_t_s: float | None = None
+        self._uses_appearance = getattr(tracker, "appearance_weight_m", 0.0) > 0
+        self._sampler: AppearanceSampler | None = None
+        self._sampler_camera: CameraModel | None = None
 
     @property
     def tracking(self) -> bool:
@@ -109,12 +114,34 @@ class FloorCounting:
         return CountStep(self._last_t_s, tuple(crossings))
 
     def count_detections(
-        self, t_s: float, detections: Detections | None, projector: FloorProjector
+        self,
+        t_s: float,
+        detections: Detections | None,
+        projector: FloorProjector,
+        image: np.ndarray | None = None,
     ) -> CountStep:
-        """A camera frame's detections on the floor; None (the motion gate skipped the frame): tracks coast."""
+        """A camera frame's detections on the floor; None (the motion gate skipped the frame): tracks coast.
+
+        `image`, the frame they were found in, gives the tracker each person's
+        appearance when its config weighs it (`appearance_weight_m`) and the
+        projector is a camera's.
+        """
         if detections is None:  # nothing moved: tracks coast on their prediction and do not age
             return self.count(FloorPoints(t_s, np.zeros((0, 2)), np.zeros(0)), detected=False)
+        if image is not None:
+            detections = self._with_appearance(detections, image, projector)
         return self.count(projector.project(detections))
+
+    def _with_appearance(
+        self, detections: Detections, image: np.ndarray, projector: FloorProjector
+    ) -> Detections:
+        """`detections` with their descriptors from `image`, when the tracker uses them."""
+        if not self._uses_appearance or not isinstance(projector, CameraProjector) or not len(detections):
+            return detections
+        if self._sampler is None or self._sampler_camera is not projector.camera:
+            self._sampler = AppearanceSampler(projector.camera)
+            self._sampler_camera = projector.camera
+        return replace(detections, appearance=self._sampler.describe(image, detections.points_px))
 
 
 def floor_in_view(projector: FloorProjector | None) -> ViewTest | None:
@@ -169,7 +196,7 @@ class CameraCounting:
         floor = self._floor
         detections = self._detector.detect(frame, tracking=floor.tracking, confirming=floor.confirming)
         self.detect_ms = None if detections is None else (time.perf_counter() - started_s) * 1e3
-        return self._floor.count_detections(frame.meta.t_s, detections, self._projector)
+        return self._floor.count_detections(frame.meta.t_s, detections, self._projector, frame.image)
 
     def _fit_calibration(self, width_px: int, height_px: int) -> None:
         """Scale the calibration to the frames' size when it differs (once); the detector follows it."""

@@ -47,6 +47,7 @@ def build_tracker(config: TrackerConfig, in_view: ViewTest | None = None) -> Tra
             measurement_m=config.measurement_m,
             min_separation_m=config.min_separation_m,
             show_missed=config.show_missed,
+            appearance_weight_m=config.appearance_weight_m,
             in_view=in_view,
         )
     return NearestTracker(config.max_distance_m, config.min_hits, config.max_age_s)

@@ -48,6 +48,13 @@ class KalmanTrackerConfig(Section):
         description="Detections in a row a person may be missed and still be reported where the filter "
         "predicts them, while that is inside the floor where people have been seen; 0 = off.",
     )
+    appearance_weight_m: float = Field(
+        default=0.0,
+        ge=0,
+        description="Cameras: metres of distance one unit of colour difference (hair and shoulders, "
+        "0-1) weighs when matching detections to tracks, so neighbours in a crowd keep their tracks; "
+        "0 = off.",
+    )
 
     @model_validator(mode="after")
     def _scores_ordered(self) -> KalmanTrackerConfig:

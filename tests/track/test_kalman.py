@@ -84,6 +84,7 @@ def test_track_state_is_bounded_with_many_people_coming_and_going() -> None:
         ({"measurement_m": -1}, "measurement_m is -1"),
         ({"min_separation_m": -0.1}, "min_separation_m is -0.1"),
         ({"show_missed": -1}, "show_missed is -1, should be >= 0"),
+        ({"appearance_weight_m": -0.5}, "appearance_weight_m is -0.5, should be >= 0"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message: str) -> None:

@@ -288,7 +288,7 @@ class LiveSession:
         tracks = None
         crossings: tuple[LineCrossing, ...] = ()
         if stages.projector is not None:
-            step = floor.count_detections(frame.meta.t_s, detections, stages.projector)
+            step = floor.count_detections(frame.meta.t_s, detections, stages.projector, frame.image)
             tracks, crossings = step.tracks, step.crossings
         with self._new_frame:
             self.frames_seen += 1

