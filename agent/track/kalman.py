@@ -37,6 +37,17 @@ and keep ageing (the gate closing does not bring back someone who walked out
 of the image). Everything a track holds, and the seen area, dies with the
 tracker or its track.
 
+With appearance (`appearance_weight_m` > 0, and detections that carry
+descriptors: `agent.track.appearance`, colours of hair and shoulders), a
+pair's cost is its distance plus the weight times the difference of the
+descriptors, so where two people are about equally near two detections, each
+keeps the one that looks like them; and a confirmed track still unmatched
+after the first two stages (its person missed, or placed outside its tight
+gate) takes a left-over confident detection up to twice as far out in its
+uncertainty if the two look the same and the track's prediction is still in
+the picture (otherwise its person walked out and this is someone else). Each
+track keeps a running mean of its descriptors, which dies with it.
+
 All tracks live in one `_TrackTable`, a row per track: the filter of every
 track is predicted in one array operation per update, and the tracks matched
 in an association stage are corrected together, with the 2x2 innovation

@@ -169,3 +169,15 @@ def test_the_median_counts_only_the_samples_inside_the_image() -> None:
     inside[5] = False
     expected = [np.median(v[i], axis=0) if i.any() else v[0] for v, i in zip(values, inside, strict=True)]
     np.testing.assert_allclose(_median_inside(values, inside), expected)
+
+
+def test_what_a_person_looks_like_is_forgotten_with_their_track() -> None:
+    tracker = KalmanTracker(min_hits=2, max_age_s=0.3, appearance_weight_m=2.0)
+    for i in range(5):
+        assert not tracker.update(looks_like(0.1 * i, [((0.1 * i, 0.0), RED)])).ended_ids
+    for i in range(5, 10):
+        tracks = tracker.update(looks_like(0.1 * i, []))
+        if tracks.ended_ids:
+            break
+    assert tracks.ended_ids and len(tracker) == 0
+    assert tracker._table.appearance.shape[0] == 0, "no descriptor outlives its track"
