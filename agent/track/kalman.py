@@ -41,7 +41,10 @@ With appearance (`appearance_weight_m` > 0, and detections that carry
 descriptors: `agent.track.appearance`, colours of hair and shoulders), a
 pair's cost is its distance plus the weight times the difference of the
 descriptors, so where two people are about equally near two detections, each
-keeps the one that looks like them; and a confirmed track still unmatched
+keeps the one that looks like them; where a detection is in more than one
+track's gate, or a track has more than one in its own, pairs that look
+unalike may not match at all (a lone track follows its lone detection
+whatever the light does to its colours); and a confirmed track still unmatched
 after the first two stages (its person missed, or placed outside its tight
 gate) takes a left-over confident detection up to twice as far out in its
 uncertainty if the two look the same and the track's prediction is still in
@@ -85,6 +88,10 @@ _APPEARANCE_RATE = 0.2
 # gate: a person's own descriptor moves under 0.09 between frames 9 times in 10 on the committed `busy`
 # clip, while the nearest neighbour's differs by more than 0.07 9 times in 10.
 _REFIND_APPEARANCE = 0.08
+# A descriptor difference beyond which two contested candidates are not the same person (see
+# `_allowed`): a person's own descriptor moves more than this from one frame to the next 3 times in 1,000
+# on the committed `busy` clip (0.2: 11 in 1,000), but by as much when lights switch or exposure adapts.
+_UNALIKE = 0.3
 # How much farther than the uncertainty gate (in standard deviations) that may be: a person the
 # detector placed badly, or who turned while unseen, not a newcomer beside a track that lost its person.
 _REFIND_GATE = 2.0
@@ -371,19 +378,13 @@ class KalmanTracker:
         mahalanobis2 = (
             s11[:, None] * dx * dx - (s01 + s10)[:, None] * dx * dy + s00[:, None] * dy * dy
         ) / determinant[:, None]
-        if looks is not None:
-            differences = appearance_distances(self._table.appearance[tracks], looks)
-        if by_looks:
-            if looks is None:
-                return tracks, candidates
-            # NaN (either side not seen) compares False: no such pair.
-            allowed = (mahalanobis2 <= _GATE_CHI2 * _REFIND_GATE**2) & (differences <= _REFIND_APPEARANCE)
-        else:
-            allowed = mahalanobis2 <= _GATE_CHI2
-        allowed &= distance_m <= self._max_distance_m
+        differences = None if looks is None else appearance_distances(self._table.appearance[tracks], looks)
+        if by_looks and differences is None:
+            return tracks, candidates
+        allowed = self._allowed(distance_m, mahalanobis2, differences, by_looks)
         if not allowed.any():
             return tracks, candidates
-        if looks is not None:  # a pair of which one side was not seen costs its distance alone
+        if differences is not None:  # a pair of which one side was not seen costs its distance alone
             distance_m = distance_m + self._appearance_weight_m * np.nan_to_num(differences, nan=0.0)
         cost = np.where(allowed, distance_m, _NO_MATCH)
         rows, cols = linear_sum_assignment(cost)
@@ -395,6 +396,32 @@ class KalmanTracker:
         left_candidates = np.ones(len(candidates), dtype=bool)
         left_candidates[cols] = False
         return tracks[left_tracks], candidates[left_candidates]
+
+    def _allowed(
+        self, distance_m: FloatArray, mahalanobis2: FloatArray, differences: FloatArray | None, by_looks: bool
+    ) -> BoolArray:
+        """Which (track, detection) pairs may match: the gates of `_associate`.
+
+        With descriptors, where a track has more than one detection in its
+        gate, or a detection is in more than one track's, looks decide: pairs
+        that differ by more than `_UNALIKE` are out. A track with a single
+        detection in its gate, that no other track wants, keeps following it
+        whatever light or exposure does to its colours.
+        """
+        within_m = distance_m <= self._max_distance_m
+        if by_looks:
+            assert differences is not None
+            # NaN (either side not seen) compares False: no such pair.
+            return (
+                within_m
+                & (mahalanobis2 <= _GATE_CHI2 * _REFIND_GATE**2)
+                & (differences <= _REFIND_APPEARANCE)
+            )
+        allowed: BoolArray = within_m & (mahalanobis2 <= _GATE_CHI2)
+        if differences is not None:
+            contested = (allowed.sum(axis=0) > 1)[None, :] | (allowed.sum(axis=1) > 1)[:, None]
+            allowed &= ~(contested & (differences > _UNALIKE))
+        return allowed
 
     def _innovation_covariances(self, tracks: Rows) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """The entries S00, S01, S10, S11 (m²) of each track's predicted position covariance plus noise."""

@@ -103,6 +103,32 @@ def test_two_people_who_step_past_each_other_unseen_keep_their_ids_by_their_look
     assert (ids[red_id] > ids[blue_id]) is kept
 
 
+GREEN = (0.6, 0.3, 0.7, 0.6, 0.3, 0.7)
+
+
+@pytest.mark.parametrize(("look", "taken_by"), [(GREEN, None), (RED, "red"), (BLUE, "blue")])
+def test_a_detection_two_tracks_want_goes_to_neither_unless_it_looks_like_one(look, taken_by) -> None:
+    """Two people 0.4 m apart; one detection between them: a third person's, or one of theirs."""
+    tracker = KalmanTracker(min_hits=2, measurement_m=0.15, appearance_weight_m=2.0)
+    for i in range(6):
+        tracks = tracker.update(looks_like(0.1 * i, [((0.0, 0.0), RED), ((0.4, 0.0), BLUE)]))
+    red_id, blue_id = tracks.ids.tolist()
+    tracker.update(looks_like(0.6, [((0.2, 0.0), look)]))
+    matched = {name for name, row in (("red", 0), ("blue", 1)) if tracker._table.matched_now[row]}
+    assert tracker._table.ids[:2].tolist() == [red_id, blue_id]
+    assert matched == (set() if taken_by is None else {taken_by})
+
+
+def test_a_lone_track_follows_its_lone_detection_whatever_the_light_does_to_its_colours() -> None:
+    tracker = KalmanTracker(min_hits=2, appearance_weight_m=2.0)
+    for i in range(6):
+        tracks = tracker.update(looks_like(0.1 * i, [((0.1 * i, 0.0), RED)]))
+    [walker_id] = tracks.ids.tolist()
+    lights_on = tuple(min(1.0, v + 0.4) for v in RED)  # every colour far brighter
+    for i in range(6, 10):
+        assert tracker.update(looks_like(0.1 * i, [((0.1 * i, 0.0), lights_on)])).ids.tolist() == [walker_id]
+
+
 @pytest.mark.parametrize(("look", "same_track"), [(RED, True), (BLUE, False)])
 def test_a_lost_person_is_found_again_outside_the_uncertainty_gate_only_if_they_look_the_same(
     look, same_track
