@@ -78,6 +78,9 @@ NOISE_M = 0.05
 MISS = 0.05
 FALSE_PER_PERSON = 0.02
 HYSTERESIS_M = 0.2
+LOOK_SIZE = 6  # as agent.track.appearance's descriptors
+LOOK_NOISE = 0.02  # per number and frame: a person's descriptor moves a median 0.03 between frames
+LOOKS_SEED_OFFSET = 7919
 WARM_UP_FRAMES = 10  # not timed: first confirmations, first allocations
 DEFAULT_PEOPLE = (1, 10, 50, 100, 200)
 PLOT = Path(__file__).resolve().parent / "tracking_cost.png"
@@ -87,8 +90,9 @@ PLOT = Path(__file__).resolve().parent / "tracking_cost.png"
 class Scene:
     """Detections for every frame of one crowd size, and the true crossings of the line y = 0.
 
-    `side_m` is the floor's side (centred on 0); `points_m[i]` (K, 2) and
-    `scores[i]` (K,) are frame i's detections.
+    `side_m` is the floor's side (centred on 0); `points_m[i]` (K, 2),
+    `scores[i]` (K,) and `looks[i]` (K, 6) are frame i's detections and
+    their appearance descriptors.
     """
 
     people: int
@@ -97,6 +101,7 @@ class Scene:
     scores: list[FloatArray]
     true_in: int
     true_out: int
+    looks: list[FloatArray]
 
 
 def make_scene(people: int, frames: int, seed: int) -> Scene:
@@ -109,7 +114,10 @@ def make_scene(people: int, frames: int, seed: int) -> Scene:
     speed = rng.uniform(0.8, 1.6, people)
     firm = np.sign(position[:, 1]) * (np.abs(position[:, 1]) >= HYSTERESIS_M)
     true_in = true_out = 0
-    all_points, all_scores = [], []
+    all_points, all_scores, all_looks = [], [], []
+    # Appearance from its own generator, so the positions are those of runs before looks were added.
+    looks_rng = np.random.default_rng(seed + LOOKS_SEED_OFFSET)
+    look = looks_rng.uniform(0.2, 0.8, (people, LOOK_SIZE))
     for index in range(frames):
         heading += rng.normal(0.0, 0.15, people) * math.sqrt(1 / FPS)
         position = position + np.c_[np.cos(heading), np.sin(heading)] * (speed / FPS)[:, None]
@@ -131,6 +139,7 @@ def make_scene(people: int, frames: int, seed: int) -> Scene:
             heading[walker] = inward + rng.uniform(-1.0, 1.0)
             speed[walker] = rng.uniform(0.8, 1.6)
             firm[walker] = np.sign(corner[1]) * (abs(corner[1]) >= HYSTERESIS_M)
+            look[walker] = looks_rng.uniform(0.2, 0.8, LOOK_SIZE)
         seen = rng.random(people) >= MISS
         points = position[seen] + rng.normal(0.0, NOISE_M, (int(seen.sum()), 2))
         scores = np.clip(rng.normal(0.75, 0.12, len(points)), 0.2, 0.99)
@@ -139,14 +148,18 @@ def make_scene(people: int, frames: int, seed: int) -> Scene:
         false_scores = rng.uniform(0.1, 0.6, false_count)
         all_points.append(np.r_[points, false_points])
         all_scores.append(np.r_[scores, false_scores])
-    return Scene(people, side_m, all_points, all_scores, true_in, true_out)
+        seen_looks = look[seen] + looks_rng.normal(0.0, LOOK_NOISE, (len(points), LOOK_SIZE))
+        all_looks.append(np.r_[seen_looks, looks_rng.uniform(0.2, 0.8, (false_count, LOOK_SIZE))])
+    return Scene(people, side_m, all_points, all_scores, true_in, true_out, all_looks)
 
 
 def crossing_scene() -> Scene:
     """One confident walker straight across the line from y < 0 to y > 0: one true "in"."""
     ys = np.linspace(-2.0, 2.0, 41)  # 0.1 m a frame: 1 m/s at 10 fps
     points = [np.array([[0.0, y]]) for y in ys]
-    return Scene(1, MIN_SIDE_M, points, [np.array([0.9]) for _ in ys], 1, 0)
+    return Scene(
+        1, MIN_SIDE_M, points, [np.array([0.9]) for _ in ys], 1, 0, [np.full((1, LOOK_SIZE), 0.5) for _ in ys]
+    )
 
 
 # A runner takes a scene and a per-frame callback slot; it returns (in, out, cpu s per frame, wall s per frame).
@@ -184,18 +197,29 @@ def _line_config(scene: Scene) -> object:
     return LineConfig(name="line", start=(-half, 0.0), end=(half, 0.0), hysteresis_m=HYSTERESIS_M)
 
 
-def run_ours(scene: Scene, *, full: bool = False) -> Run:
-    """footfall: Kalman tracker and line counter (and, with `full`, zones and bucket contents)."""
+def run_ours(scene: Scene, *, full: bool = False, looks: bool = False) -> Run:
+    """footfall: Kalman tracker and line counter (and, with `full`, zones and bucket contents; with
+    `looks`, the installer's overhead-head settings: appearance, 0.05 m point noise, 0.3 m separation)."""
     from agent.analytics.bucket_contents import BucketContents
     from agent.analytics.config import LineConfig, ZoneConfig
     from agent.analytics.lines import build_line_counter
     from agent.analytics.zones import ZoneWatcher
+    from agent.evaluate import HEAD_APPEARANCE_WEIGHT_M, HEAD_MIN_SEPARATION_M, HEAD_POINT_NOISE_M
     from agent.geometry.grid import FloorGrid
     from agent.track import build_tracker
     from agent.track.config import KalmanTrackerConfig
     from agent.types import FloorPoints
 
-    tracker = build_tracker(KalmanTrackerConfig(type="kalman"))
+    if looks:
+        config = KalmanTrackerConfig(
+            type="kalman",
+            appearance_weight_m=HEAD_APPEARANCE_WEIGHT_M,
+            measurement_m=HEAD_POINT_NOISE_M,
+            min_separation_m=HEAD_MIN_SEPARATION_M,
+        )
+    else:
+        config = KalmanTrackerConfig(type="kalman")
+    tracker = build_tracker(config)
     line = _line_config(scene)
     assert isinstance(line, LineConfig)
     counter = build_line_counter(line)
@@ -213,7 +237,10 @@ def run_ours(scene: Scene, *, full: bool = False) -> Run:
     )
 
     def step(index: int) -> tuple[int, int]:
-        tracks = tracker.update(FloorPoints(index / FPS, scene.points_m[index], scene.scores[index]))
+        appearance = scene.looks[index] if looks else None
+        tracks = tracker.update(
+            FloorPoints(index / FPS, scene.points_m[index], scene.scores[index], appearance)
+        )
         crossings = counter.update(tracks)
         if full:
             contents.add(crossings, tracks, watcher.update(tracks))
@@ -303,6 +330,7 @@ def run_norfair(scene: Scene) -> Run:
 TRACKERS: dict[str, Runner] = {
     "footfall track+line": run_ours,
     "footfall full": lambda scene: run_ours(scene, full=True),
+    "footfall full+looks": lambda scene: run_ours(scene, full=True, looks=True),
     "sv ByteTrack+LineZone": run_bytetrack,
     "norfair+line": run_norfair,
 }

@@ -109,13 +109,3 @@ def _median_inside(values: np.ndarray, inside: np.ndarray) -> FloatArray:
     low, high = ordered[rows, (count - 1) // 2, channels], ordered[rows, count // 2, channels]
     median = (low + high) / 2
     return np.asarray(np.where(np.isfinite(median), median, values[:, 0, :]), dtype=np.float64)
-
-
-def appearance_distances(tracks: FloatArray, detections: FloatArray) -> FloatArray:
-    """Euclidean distances (T, D) between track descriptors (T, K) and detection descriptors (D, K).
-
-    NaN where either side has no descriptor (a row of NaN: not seen yet, or
-    at the image's edge).
-    """
-    differences = tracks[:, None, :] - detections[None, :, :]
-    return np.asarray(np.sqrt(np.sum(differences * differences, axis=2)), dtype=np.float64)

@@ -66,7 +66,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from agent.track.appearance import appearance_distances
 from agent.track.assignment import linear_sum_assignment
 from agent.types import FloorPoints, Tracks
 
@@ -378,15 +377,15 @@ class KalmanTracker:
         mahalanobis2 = (
             s11[:, None] * dx * dx - (s01 + s10)[:, None] * dx * dy + s00[:, None] * dy * dy
         ) / determinant[:, None]
-        differences = None if looks is None else appearance_distances(self._table.appearance[tracks], looks)
-        if by_looks and differences is None:
+        if by_looks and looks is None:
             return tracks, candidates
-        allowed = self._allowed(distance_m, mahalanobis2, differences, by_looks)
+        gate_chi2 = _GATE_CHI2 * _REFIND_GATE**2 if by_looks else _GATE_CHI2
+        allowed = (distance_m <= self._max_distance_m) & (mahalanobis2 <= gate_chi2)
+        cost = np.where(allowed, distance_m, _NO_MATCH)
+        if looks is not None:
+            self._weigh_looks(cost, allowed, tracks, looks, by_looks)
         if not allowed.any():
             return tracks, candidates
-        if differences is not None:  # a pair of which one side was not seen costs its distance alone
-            distance_m = distance_m + self._appearance_weight_m * np.nan_to_num(differences, nan=0.0)
-        cost = np.where(allowed, distance_m, _NO_MATCH)
         rows, cols = linear_sum_assignment(cost)
         real = cost[rows, cols] < _NO_MATCH
         rows, cols = rows[real], cols[real]
@@ -397,31 +396,34 @@ class KalmanTracker:
         left_candidates[cols] = False
         return tracks[left_tracks], candidates[left_candidates]
 
-    def _allowed(
-        self, distance_m: FloatArray, mahalanobis2: FloatArray, differences: FloatArray | None, by_looks: bool
-    ) -> BoolArray:
-        """Which (track, detection) pairs may match: the gates of `_associate`.
+    def _weigh_looks(
+        self, cost: FloatArray, allowed: BoolArray, tracks: Rows, looks: FloatArray, by_looks: bool
+    ) -> None:
+        """Add what the descriptors say to `cost` (T, D) m and `allowed`, the pairs within the gates.
 
-        With descriptors, where a track has more than one detection in its
-        gate, or a detection is in more than one track's, looks decide: pairs
-        that differ by more than `_UNALIKE` are out. A track with a single
+        Each allowed pair costs `appearance_weight_m` times its descriptors'
+        difference more (nothing if either side was not seen). `by_looks`:
+        only pairs that differ by at most `_REFIND_APPEARANCE` stay allowed.
+        Otherwise, where a track has more than one detection in its gate, or
+        a detection is in more than one track's, looks decide: pairs that
+        differ by more than `_UNALIKE` are out; a track with a single
         detection in its gate, that no other track wants, keeps following it
-        whatever light or exposure does to its colours.
+        whatever light or exposure does to its colours. Only the allowed
+        pairs are compared: a handful per track, even in a crowd.
         """
-        within_m = distance_m <= self._max_distance_m
+        rows, cols = np.nonzero(allowed)
+        difference = np.linalg.norm(
+            self._table.appearance[tracks[rows]] - looks[cols], axis=1
+        )  # NaN: not seen
         if by_looks:
-            assert differences is not None
-            # NaN (either side not seen) compares False: no such pair.
-            return (
-                within_m
-                & (mahalanobis2 <= _GATE_CHI2 * _REFIND_GATE**2)
-                & (differences <= _REFIND_APPEARANCE)
-            )
-        allowed: BoolArray = within_m & (mahalanobis2 <= _GATE_CHI2)
-        if differences is not None:
-            contested = (allowed.sum(axis=0) > 1)[None, :] | (allowed.sum(axis=1) > 1)[:, None]
-            allowed &= ~(contested & (differences > _UNALIKE))
-        return allowed
+            out = ~(difference <= _REFIND_APPEARANCE)
+        else:
+            contested = (allowed.sum(axis=1) > 1)[rows] | (allowed.sum(axis=0) > 1)[cols]
+            out = contested & (difference > _UNALIKE)
+        allowed[rows[out], cols[out]] = False
+        cost[rows[out], cols[out]] = _NO_MATCH
+        kept = ~out
+        cost[rows[kept], cols[kept]] += self._appearance_weight_m * np.nan_to_num(difference[kept], nan=0.0)
 
     def _innovation_covariances(self, tracks: Rows) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """The entries S00, S01, S10, S11 (m²) of each track's predicted position covariance plus noise."""

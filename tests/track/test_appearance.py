@@ -12,7 +12,7 @@ import pytest
 from agent.geometry.calibration_file import load_calibration
 from agent.sources import build_source
 from agent.sources.config import FileSourceConfig
-from agent.track.appearance import APPEARANCE_SIZE, AppearanceSampler, appearance_distances
+from agent.track.appearance import APPEARANCE_SIZE, AppearanceSampler
 from agent.track.kalman import KalmanTracker
 from agent.types import Detections, FloorPoints
 
@@ -79,28 +79,6 @@ def test_a_person_half_outside_the_image_has_no_descriptor_and_a_grey_frame_has_
     np.testing.assert_allclose(grey, looks[:1], atol=1e-9)
     with pytest.raises(ValueError, match=r"image is 10x10 px, the calibration 640x480 px"):
         sampler.describe(np.zeros((10, 10, 3), np.uint8), np.array([[1.0, 1.0]]))
-
-
-def test_distances_are_nan_where_either_side_was_not_seen() -> None:
-    tracks = np.array([RED, [np.nan] * APPEARANCE_SIZE])
-    distances = appearance_distances(tracks, np.array([RED, BLUE]))
-    assert distances[0, 0] == 0.0 and distances[0, 1] == pytest.approx(np.linalg.norm(np.subtract(RED, BLUE)))
-    assert np.isnan(distances[1]).all()
-
-
-@pytest.mark.parametrize(("weight_m", "kept"), [(0.0, False), (2.0, True)])
-def test_two_people_who_step_past_each_other_unseen_keep_their_ids_by_their_looks(weight_m, kept) -> None:
-    """Both missed for 0.3 s while they step past each other: by distance alone each track takes the other."""
-    tracker = KalmanTracker(min_hits=2, measurement_m=0.15, appearance_weight_m=weight_m)
-    for i in range(6):  # standing 0.6 m apart
-        tracks = tracker.update(looks_like(0.1 * i, [((0.0, 0.0), RED), ((0.6, 0.0), BLUE)]))
-    red_id, blue_id = tracks.ids.tolist()
-    for k in range(8):  # from 0.8 s, seen again past each other, walking on apart at 1.2 m/s
-        red, blue = (0.35 + 0.12 * k, 0.0), (0.25 - 0.12 * k, 0.0)
-        tracks = tracker.update(looks_like(0.8 + 0.1 * k, [(red, RED), (blue, BLUE)]))
-    ids = dict(zip(tracks.ids.tolist(), tracks.positions_m[:, 0].tolist(), strict=True))
-    assert set(ids) == {red_id, blue_id}
-    assert (ids[red_id] > ids[blue_id]) is kept
 
 
 GREEN = (0.6, 0.3, 0.7, 0.6, 0.3, 0.7)
