@@ -8,6 +8,7 @@ knowing which sensor made them.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -34,6 +35,8 @@ from agent.track import ViewTest, build_tracker
 from agent.track.appearance import AppearanceSampler
 from agent.track.config import TrackerConfig
 from agent.types import Detections, FloorPoints, Frame, LineCrossing, Tracks
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class FloorCounting:
         self._uses_appearance = getattr(tracker, "appearance_weight_m", 0.0) > 0
         self._sampler: AppearanceSampler | None = None
         self._sampler_camera: CameraModel | None = None
+        self._told_no_camera = False
 
     @property
     def tracking(self) -> bool:
@@ -135,8 +139,20 @@ class FloorCounting:
     def _with_appearance(
         self, detections: Detections, image: np.ndarray, projector: FloorProjector
     ) -> Detections:
-        """`detections` with their descriptors from `image`, when the tracker uses them."""
-        if not self._uses_appearance or not isinstance(projector, CameraProjector) or not len(detections):
+        """`detections` with their descriptors from `image`, when the tracker uses them.
+
+        A scale calibration says nothing of how big a person looks, so it gets
+        no descriptors (logged once: the setting has no effect there).
+        """
+        if not self._uses_appearance or not len(detections):
+            return detections
+        if not isinstance(projector, CameraProjector):
+            if not self._told_no_camera:
+                log.warning(
+                    "tracker.appearance_weight_m is set, but appearance needs a camera calibration "
+                    '(calibration.type = "file"); with a scale calibration it is not used'
+                )
+                self._told_no_camera = True
             return detections
         if self._sampler is None or self._sampler_camera is not projector.camera:
             self._sampler = AppearanceSampler(projector.camera)

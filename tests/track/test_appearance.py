@@ -185,3 +185,34 @@ def test_what_a_person_looks_like_is_forgotten_with_their_track() -> None:
             break
     assert tracks.ended_ids and len(tracker) == 0
     assert tracker._table.appearance.shape[0] == 0, "no descriptor outlives its track"
+
+
+def test_floor_counting_gives_the_tracker_each_persons_colours_from_the_frame_with_a_camera(caplog) -> None:
+    from agent.geometry.projector import CameraProjector
+    from agent.geometry.scale import ScaleProjector
+    from agent.runtime.counting import FloorCounting
+    from agent.track.config import KalmanTrackerConfig
+
+    truth = json.loads((ROOT / "sim_videos/busy.truth.json").read_text(encoding="utf-8"))
+    camera = load_calibration(ROOT / "config/scenarios/busy.calibration.json")
+    camera = camera.resized(truth["width_px"], truth["height_px"])
+    source = build_source(FileSourceConfig(type="file", path=ROOT / "sim_videos/busy.mp4"))
+    try:
+        frame = next(iter(source.frames()))
+    finally:
+        source.close()
+    people = [p for p in truth["frames"][0][1] if p[3] is not None]
+    heads = Detections(0.0, np.array([[p[3], p[4]] for p in people]), np.full(len(people), 0.9))
+    tracker = KalmanTrackerConfig(type="kalman", appearance_weight_m=2.0)
+    floor = FloorCounting(tracker, [])
+    floor.count_detections(0.0, heads, CameraProjector(camera, 1.7), frame.image)
+    looks = floor._tracker._table.appearance  # type: ignore[attr-defined]
+    assert looks.shape == (len(people), APPEARANCE_SIZE)
+    assert np.isfinite(looks).all(axis=1).mean() > 0.9, "most heads are well inside the picture"
+
+    scaled = FloorCounting(tracker, [])
+    for t_s in (0.0, 0.1):
+        scaled.count_detections(t_s, heads, ScaleProjector(0.01, (0.0, 0.0)), frame.image)
+    assert scaled._tracker._table.appearance.shape[1] == 0  # type: ignore[attr-defined]
+    warnings = [r for r in caplog.records if "appearance needs a camera calibration" in r.getMessage()]
+    assert len(warnings) == 1, "said once, not every frame"
