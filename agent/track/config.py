@@ -51,9 +51,10 @@ class KalmanTrackerConfig(Section):
     appearance_weight_m: float = Field(
         default=0.0,
         ge=0,
-        description="Cameras: metres of distance one unit of colour difference (hair and shoulders, "
-        "0-1) weighs when matching detections to tracks, so neighbours in a crowd keep their tracks; "
-        "0 = off.",
+        description="Overhead cameras (head points, a camera calibration): metres of distance one unit "
+        "of colour difference (hair and shoulders around the head point, 0-1) weighs when matching "
+        "detections to tracks, so neighbours in a crowd keep their tracks (2 for the shipped head "
+        "model); 0 = off.",
     )
 
     @model_validator(mode="after")

@@ -88,7 +88,7 @@ _APPEARANCE_RATE = 0.2
 # clip, while the nearest neighbour's differs by more than 0.07 9 times in 10.
 _REFIND_APPEARANCE = 0.08
 # A descriptor difference beyond which two contested candidates are not the same person (see
-# `_allowed`): a person's own descriptor moves more than this from one frame to the next 3 times in 1,000
+# `_weigh_looks`): a person's own descriptor moves more than this from one frame to the next 3 times in 1,000
 # on the committed `busy` clip (0.2: 11 in 1,000), but by as much when lights switch or exposure adapts.
 _UNALIKE = 0.3
 # How much farther than the uncertainty gate (in standard deviations) that may be: a person the
