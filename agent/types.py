@@ -103,9 +103,10 @@ class Detections:
     camera, foot point for an oblique one): shape (N, 2), columns u, v.
     `boxes_px` optionally holds each person's box (N, 4), columns x0, y0, x1, y1
     in pixels, for detectors that find boxes; None for point detectors.
-    `appearance` optionally holds a few colour numbers per person (N, K), in
-    [0, 1], for the tracker to tell neighbours apart (`agent.track.appearance`);
-    like the image they come from, they never leave the process.
+    `appearance` optionally holds a few colour numbers per person (N, K), NaN
+    where not seen, for the tracker to tell neighbours apart
+    (`agent.track.appearance`'s six, in [0, 1]); like the image they come
+    from, they never leave the process.
     """
 
     t_s: float

@@ -141,6 +141,8 @@ class FloorCounting:
     ) -> Detections:
         """`detections` with their descriptors from `image`, when the tracker uses them.
 
+        When the light changed since the last frame described, the tracker
+        forgets what everyone looked like and learns it anew from this frame.
         A scale calibration says nothing of how big a person looks, so it gets
         no descriptors (logged once: the setting has no effect there).
         """
@@ -157,6 +159,8 @@ class FloorCounting:
         if self._sampler is None or self._sampler_camera is not projector.camera:
             self._sampler = AppearanceSampler(projector.camera)
             self._sampler_camera = projector.camera
+        if self._sampler.light_changed(image):
+            self._tracker.forget_appearance()
         return replace(detections, appearance=self._sampler.describe(image, detections.points_px))
 
 

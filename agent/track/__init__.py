@@ -30,6 +30,10 @@ class Tracker(Protocol):
         """End every track (the source stopped): none left, the confirmed ones in `ended_ids`."""
         ...
 
+    def forget_appearance(self) -> None:
+        """Forget what every track looks like (the light changed); nothing to forget without appearance."""
+        ...
+
 
 def build_tracker(config: TrackerConfig, in_view: ViewTest | None = None) -> Tracker:
     """The tracker the config names; `in_view`, the floor the camera sees, for the Kalman tracker.

@@ -49,7 +49,8 @@ after the first two stages (its person missed, or placed outside its tight
 gate) takes a left-over confident detection up to twice as far out in its
 uncertainty if the two look the same and the track's prediction is still in
 the picture (otherwise its person walked out and this is someone else). Each
-track keeps a running mean of its descriptors, which dies with it.
+track keeps an exponential moving average of its descriptors, which dies
+with it.
 
 All tracks live in one `_TrackTable`, a row per track: the filter of every
 track is predicted in one array operation per update, and the tracks matched
@@ -80,16 +81,21 @@ _NO_MATCH = 1e6  # cost of a gated-out pair (metres): never chosen
 # Squared Mahalanobis distance holding 99.9 % of a 2-D Gaussian innovation: while the noise
 # settings hold, a person's own detection falls outside it about once in a thousand updates.
 _GATE_CHI2 = 13.8
-# Weight of each new descriptor in a track's running mean: a few frames' worth, so one frame where a
-# neighbour's shoulder covers the ring does not make the track look like the neighbour.
+# Weight of each new descriptor in a track's look, an exponential moving average: a few frames' worth,
+# so one frame where a neighbour's shoulder covers the ring does not make the track look like them.
 _APPEARANCE_RATE = 0.2
+# The difference a pair is charged when either side's colours are not known (a person half out of the
+# picture, a track not seen yet): between a person's own change from frame to frame (median 0.03) and
+# a neighbour's difference (median 0.2), so not knowing neither wins nor loses against knowing.
+_UNKNOWN_LOOK = 0.1
 # Largest descriptor difference at which an unmatched track takes a detection outside its uncertainty
 # gate: a person's own descriptor moves under 0.09 between frames 9 times in 10 on the committed `busy`
 # clip, while the nearest neighbour's differs by more than 0.07 9 times in 10.
 _REFIND_APPEARANCE = 0.08
 # A descriptor difference beyond which two contested candidates are not the same person (see
 # `_weigh_looks`): a person's own descriptor moves more than this from one frame to the next 3 times in 1,000
-# on the committed `busy` clip (0.2: 11 in 1,000), but by as much when lights switch or exposure adapts.
+# on the committed `busy` clip (0.2: 11 in 1,000); when lights switch, by as much, and the tracks then
+# forget their looks (`forget_appearance`).
 _UNALIKE = 0.3
 # How much farther than the uncertainty gate (in standard deviations) that may be: a person the
 # detector placed badly, or who turned while unseen, not a newcomer beside a track that lost its person.
@@ -281,6 +287,8 @@ class KalmanTracker:
         dt_s = 0.0 if self._last_t_s is None else max(0.0, points.t_s - self._last_t_s)
         self._last_t_s = points.t_s
         table = self._table
+        if self._appearance_weight_m > 0 and points.appearance is not None:
+            table.widen_appearance(points.appearance.shape[1])  # raises before anything has moved
         self._predict(dt_s)
         table.matched_now[:] = False
         if not detected:
@@ -292,8 +300,6 @@ class KalmanTracker:
         tentative = np.flatnonzero(~table.confirmed)
         # Stage 1: confident detections against confirmed tracks; stage 2: left-over confirmed
         # tracks against weak detections; stage 3: tentative tracks against left-over confident ones.
-        if self._appearance_weight_m > 0 and points.appearance is not None:
-            table.widen_appearance(points.appearance.shape[1])
         left_tracks, left_high = self._associate(confirmed, points, high)
         left_tracks, _ = self._associate(left_tracks, points, low)
         # Stage 2b, with appearance: a confirmed track still unmatched, predicted inside the picture,
@@ -314,6 +320,11 @@ class KalmanTracker:
         self._start(points, left_high)
         self._extend_seen_area()
         return self._report(points.t_s, ended_ids, coasting=False)
+
+    def forget_appearance(self) -> None:
+        """Forget what every track looks like (the light changed): the next detections it matches
+        teach it anew, and until then its looks neither veto nor favour a match."""
+        self._table.appearance[:] = np.nan
 
     def end_all(self, t_s: float) -> Tracks:
         """End every track (the source stopped): none left, the confirmed ones in `ended_ids`."""
@@ -402,14 +413,16 @@ class KalmanTracker:
         """Add what the descriptors say to `cost` (T, D) m and `allowed`, the pairs within the gates.
 
         Each allowed pair costs `appearance_weight_m` times its descriptors'
-        difference more (nothing if either side was not seen). `by_looks`:
-        only pairs that differ by at most `_REFIND_APPEARANCE` stay allowed.
-        Otherwise, where a track has more than one detection in its gate, or
-        a detection is in more than one track's, looks decide: pairs that
-        differ by more than `_UNALIKE` are out; a track with a single
+        difference more (`_UNKNOWN_LOOK` if either side was not seen).
+        `by_looks`: only pairs that differ by at most `_REFIND_APPEARANCE` stay
+        allowed. Otherwise, where a track has more than one detection in its
+        gate, or a detection is in more than one track's, looks decide: pairs
+        that differ by more than `_UNALIKE` are out. A track with a single
         detection in its gate, that no other track wants, keeps following it
-        whatever light or exposure does to its colours. Only the allowed
-        pairs are compared: a handful per track, even in a crowd.
+        whatever exposure does to its colours (when the light changes at once
+        for everyone, the caller has the tracks forget their looks:
+        `forget_appearance`). Only the allowed pairs are compared: a handful
+        per track, even in a crowd.
         """
         rows, cols = np.nonzero(allowed)
         difference = np.linalg.norm(
@@ -423,7 +436,8 @@ class KalmanTracker:
         allowed[rows[out], cols[out]] = False
         cost[rows[out], cols[out]] = _NO_MATCH
         kept = ~out
-        cost[rows[kept], cols[kept]] += self._appearance_weight_m * np.nan_to_num(difference[kept], nan=0.0)
+        difference = np.where(np.isnan(difference), _UNKNOWN_LOOK, difference)
+        cost[rows[kept], cols[kept]] += self._appearance_weight_m * difference[kept]
 
     def _innovation_covariances(self, tracks: Rows) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """The entries S00, S01, S10, S11 (m²) of each track's predicted position covariance plus noise."""
@@ -526,7 +540,8 @@ class KalmanTracker:
 
     def _correct(self, tracks: Rows, positions_m: FloatArray, looks: FloatArray | None) -> None:
         """Update the table rows `tracks` with their matched detections `positions_m` (M, 2), together,
-        and their descriptors with `looks` (M, K) when given (a running mean; the first one as it is)."""
+        and their descriptors with `looks` (M, K) when given (an exponential moving average at
+        `_APPEARANCE_RATE`; the first one as it is, a NaN row leaves the track's as it was)."""
         if not len(tracks):
             return
         table = self._table

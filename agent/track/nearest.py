@@ -59,6 +59,9 @@ class NearestTracker:
         """Tracks held that are not confirmed yet (fewer than `min_hits` detections)."""
         return sum(1 for t in self._tracks if t.hits < self._min_hits)
 
+    def forget_appearance(self) -> None:
+        """Nothing to forget: this tracker matches by distance alone."""
+
     def update(self, points: FloorPoints, *, detected: bool = True) -> Tracks:
         """Match `points` to the tracks; return confirmed tracks and those that just ended.
 
