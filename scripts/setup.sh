@@ -2,7 +2,8 @@
 # Set up everything footfall needs on a fresh Debian machine with Python 3.11:
 # Mosquitto (and, for the tests, PostgreSQL, Chromium and systemd's analyzer)
 # through apt when missing, a virtualenv in .venv, and the package with its
-# dev and collector extras, pinned to the tested set in constraints.txt.
+# dev and collector extras (with --tests also the bench extra and norfair), pinned to the tested set
+# in constraints.txt.
 # Safe to run again: it only does what is missing.
 #
 #   bash scripts/setup.sh            what the agent and the demo need
@@ -48,4 +49,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,collector]'
     echo "$wanted" > "$stamp"
+fi
+if [ "$for_tests" -eq 1 ]; then
+    # The peers the tests compare our tracker with on real data (issue 7: TUD, ByteTrack, norfair) and
+    # the benchmark scripts' own tests. norfair pins numpy<2, so it comes without its dependencies
+    # (the bench extra brings filterpy and rich, which it needs).
+    bench_stamp=.venv/.footfall-bench-installed
+    if [ ! -f "$bench_stamp" ] || [ "$(cat "$bench_stamp")" != "$wanted" ]; then
+        echo "setup: installing the bench extra and norfair for the tests"
+        .venv/bin/python -m pip install -q -c constraints.txt -e '.[bench]'
+        .venv/bin/python -m pip install -q -c constraints.txt --no-deps norfair==2.3.0
+        echo "$wanted" > "$bench_stamp"
+    fi
 fi

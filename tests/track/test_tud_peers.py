@@ -1,8 +1,8 @@
 """Real-data check (issue 7): our tracker, ByteTrack and norfair on the TUD ground truth in motmetrics.
 
-Runs `benchmarks/tracking_tud.py`'s comparison over noise seeds 1-8. Skipped where the peers of the
-bench extra (supervision, norfair) are not installed, which includes CI (it installs `.[dev]`, which
-has motmetrics but not them).
+Runs `benchmarks/tracking_tud.py`'s comparison over noise seeds 1-8. Skipped where the bench extra
+and norfair are not installed; `scripts/setup.sh --tests` (the README's test command, and CI)
+installs them.
 """
 
 from __future__ import annotations
