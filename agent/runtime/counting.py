@@ -33,7 +33,7 @@ from agent.sources.serial_port import SerialHealth, SerialMessageSource
 from agent.sources.serial_protocol import CounterEvent, DepthFrame, PresenceEvent
 from agent.track import ViewTest, build_tracker
 from agent.track.appearance import AppearanceSampler
-from agent.track.config import TrackerConfig
+from agent.track.config import KalmanTrackerConfig, TrackerConfig
 from agent.types import Detections, FloorPoints, Frame, LineCrossing, Tracks
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class FloorCounting:
         self._tracker = build_tracker(tracker, in_view)
         self._counters = [build_line_counter(line) for line in lines]
         self._last_t_s: float | None = None
-        self._uses_appearance = getattr(tracker, "appearance_weight_m", 0.0) > 0
+        self._uses_appearance = isinstance(tracker, KalmanTrackerConfig) and tracker.appearance_weight_m > 0
         self._sampler: AppearanceSampler | None = None
         self._sampler_camera: CameraModel | None = None
         self._told_no_camera = False

@@ -375,10 +375,10 @@ class KalmanTracker:
         to `_REFIND_GATE` times as far, when both sides were seen and their
         descriptors differ by at most `_REFIND_APPEARANCE`.
         """
-        if not len(tracks) or not len(candidates):
+        looks = self._looks(points, candidates)
+        if not len(tracks) or not len(candidates) or (by_looks and looks is None):
             return tracks, candidates
         detections_m = points.points_m[candidates]
-        looks = self._looks(points, candidates)
         offsets = detections_m[None, :, :] - self._table.states[tracks, None, :2]
         dx, dy = offsets[..., 0], offsets[..., 1]
         distance_m = np.sqrt(dx * dx + dy * dy)
@@ -388,8 +388,6 @@ class KalmanTracker:
         mahalanobis2 = (
             s11[:, None] * dx * dx - (s01 + s10)[:, None] * dx * dy + s00[:, None] * dy * dy
         ) / determinant[:, None]
-        if by_looks and looks is None:
-            return tracks, candidates
         gate_chi2 = _GATE_CHI2 * _REFIND_GATE**2 if by_looks else _GATE_CHI2
         allowed = (distance_m <= self._max_distance_m) & (mahalanobis2 <= gate_chi2)
         cost = np.where(allowed, distance_m, _NO_MATCH)
