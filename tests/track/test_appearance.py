@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from itertools import pairwise
 from pathlib import Path
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from agent.geometry.calibration_file import load_calibration
+from agent.geometry.camera import CameraModel
 from agent.sources import build_source
 from agent.sources.config import FileSourceConfig
 from agent.track.appearance import APPEARANCE_SIZE, AppearanceSampler
@@ -28,21 +30,34 @@ def looks_like(t: float, people: list[tuple[tuple[float, float], tuple[float, ..
     return FloorPoints(t, xy, np.full(len(xy), 0.9), looks)
 
 
-def busy_clip_descriptors(frames: int) -> list[dict[int, tuple[np.ndarray, np.ndarray]]]:
-    """Per frame of the committed `busy` clip: person id -> (descriptor, floor position m), from its truth."""
+@functools.cache
+def busy_clip() -> tuple[list[np.ndarray], list[list[list[float]]], CameraModel]:
+    """The committed `busy` clip, read once: its frames (BGR), per frame the people whose head is in the
+    picture (the truth's rows: id, x, y, head u, head v, ...), and its camera at the frames' size."""
     truth = json.loads((ROOT / "sim_videos/busy.truth.json").read_text(encoding="utf-8"))
     camera = load_calibration(ROOT / "config/scenarios/busy.calibration.json")
-    sampler = AppearanceSampler(camera.resized(truth["width_px"], truth["height_px"]))
     source = build_source(FileSourceConfig(type="file", path=ROOT / "sim_videos/busy.mp4", realtime=False))
-    described = []
     try:
-        for frame, (_, everyone) in zip(source.frames(), truth["frames"][:frames], strict=False):
-            people = [p for p in everyone if p[3] is not None]
-            heads_px = np.array([[p[3], p[4]] for p in people], dtype=float).reshape(-1, 2)
-            looks = sampler.describe(frame.image, heads_px)
-            described.append({p[0]: (looks[i], np.array(p[1:3])) for i, p in enumerate(people)})
+        frames = [frame.image for frame in source.frames()]
     finally:
         source.close()
+    in_view = [[p for p in everyone if p[3] is not None] for _, everyone in truth["frames"]]
+    return frames, in_view, camera.resized(truth["width_px"], truth["height_px"])
+
+
+def heads_px(people: list[list[float]]) -> np.ndarray:
+    """The head pixels (N, 2) of truth rows."""
+    return np.array([[p[3], p[4]] for p in people], dtype=float).reshape(-1, 2)
+
+
+def busy_clip_descriptors(frames: int) -> list[dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """Per frame of the committed `busy` clip: person id -> (descriptor, floor position m), from its truth."""
+    images, in_view, camera = busy_clip()
+    sampler = AppearanceSampler(camera)
+    described = []
+    for image, people in zip(images[:frames], in_view, strict=False):
+        looks = sampler.describe(image, heads_px(people))
+        described.append({p[0]: (looks[i], np.array(p[1:3])) for i, p in enumerate(people)})
     return described
 
 
@@ -218,26 +233,19 @@ def test_floor_counting_gives_the_tracker_each_persons_colours_from_the_frame_wi
     from agent.runtime.counting import FloorCounting
     from agent.track.config import KalmanTrackerConfig
 
-    truth = json.loads((ROOT / "sim_videos/busy.truth.json").read_text(encoding="utf-8"))
-    camera = load_calibration(ROOT / "config/scenarios/busy.calibration.json")
-    camera = camera.resized(truth["width_px"], truth["height_px"])
-    source = build_source(FileSourceConfig(type="file", path=ROOT / "sim_videos/busy.mp4", realtime=False))
-    try:
-        frame = next(iter(source.frames()))
-    finally:
-        source.close()
-    people = [p for p in truth["frames"][0][1] if p[3] is not None]
-    heads = Detections(0.0, np.array([[p[3], p[4]] for p in people]), np.full(len(people), 0.9))
+    images, in_view, camera = busy_clip()
+    people = in_view[0]
+    heads = Detections(0.0, heads_px(people), np.full(len(people), 0.9))
     tracker = KalmanTrackerConfig(type="kalman", appearance_weight_m=2.0)
     floor = FloorCounting(tracker, [])
-    floor.count_detections(0.0, heads, CameraProjector(camera, 1.7), frame.image)
+    floor.count_detections(0.0, heads, CameraProjector(camera, 1.7), images[0])
     looks = floor._tracker._table.appearance  # type: ignore[attr-defined]
     assert looks.shape == (len(people), APPEARANCE_SIZE)
     assert np.isfinite(looks).all(axis=1).mean() > 0.9, "most heads are well inside the picture"
 
     scaled = FloorCounting(tracker, [])
     for t_s in (0.0, 0.1):
-        scaled.count_detections(t_s, heads, ScaleProjector(0.01, (0.0, 0.0)), frame.image)
+        scaled.count_detections(t_s, heads, ScaleProjector(0.01, (0.0, 0.0)), images[0])
     assert scaled._tracker._table.appearance.shape[1] == 0  # type: ignore[attr-defined]
     warnings = [r for r in caplog.records if "appearance needs a camera calibration" in r.getMessage()]
     assert len(warnings) == 1, "said once, not every frame"
@@ -294,13 +302,8 @@ def test_when_the_light_changes_the_tracks_forget_their_looks_and_keep_their_peo
 
 
 def test_a_light_change_is_told_from_people_walking_in_a_rendered_clip() -> None:
-    camera = load_calibration(ROOT / "config/scenarios/busy.calibration.json").resized(480, 360)
+    frames, _, camera = busy_clip()
     sampler = AppearanceSampler(camera)
-    source = build_source(FileSourceConfig(type="file", path=ROOT / "sim_videos/busy.mp4", realtime=False))
-    try:
-        frames = [frame.image for frame in source.frames()]
-    finally:
-        source.close()
     assert len(frames) == 150
     assert not any(sampler.light_changed(image) for image in frames), (
         "40-60 people walking are no light change"
@@ -315,15 +318,8 @@ def test_floor_counting_has_the_tracker_learn_everyones_looks_anew_when_the_ligh
     from agent.runtime.counting import FloorCounting
     from agent.track.config import KalmanTrackerConfig
 
-    truth = json.loads((ROOT / "sim_videos/busy.truth.json").read_text(encoding="utf-8"))
-    camera = load_calibration(ROOT / "config/scenarios/busy.calibration.json").resized(480, 360)
-    source = build_source(FileSourceConfig(type="file", path=ROOT / "sim_videos/busy.mp4", realtime=False))
-    try:
-        first = next(iter(source.frames())).image
-    finally:
-        source.close()
-    people = [p for p in truth["frames"][0][1] if p[3] is not None]
-    heads = np.array([[p[3], p[4]] for p in people])
+    images, in_view, camera = busy_clip()
+    first, heads = images[0], heads_px(in_view[0])
     floor = FloorCounting(KalmanTrackerConfig(type="kalman", appearance_weight_m=2.0, min_hits=1), [])
     projector = CameraProjector(camera, 1.7)
     floor.count_detections(0.0, Detections(0.0, heads, np.full(len(heads), 0.9)), projector, first)
