@@ -64,3 +64,20 @@ def test_a_subcell_head_starts_from_the_shipped_weights_and_writes_a_stride_2_mo
         picture = np.zeros((1, 3, 336, 448), np.float32)
         heatmap = detector.model.session.run(None, {detector.model.input.name: picture})[0]
         assert heatmap.shape == (1, 1, 168, 224), name
+
+
+def test_a_quarter_of_each_batch_comes_from_crowded_frames():
+    pytest.importorskip("torch", reason="the train extra (torch) is not installed")
+    sys.path.insert(0, str(TRAIN.parent))
+    import train  # models/ is not a package, and torch is optional
+
+    heads = [np.zeros((n, 2)) for n in (0, 3, 15, 40, 2, 14)]
+    crowd = train.crowd_frames(heads, 15)
+    assert crowd.tolist() == [2, 3]
+    rng = np.random.default_rng(0)
+    picks = np.array([train.batch_picks(rng, len(heads), 16, crowd, 0.25) for _ in range(500)])
+    assert (np.isin(picks[:, :4], crowd)).all()  # 4 of 16 drawn from the crowds
+    share = np.isin(picks, crowd).mean()  # plus a third of the 12 uniform ones
+    assert 0.25 + 0.75 * 2 / 6 - 0.02 < share < 0.25 + 0.75 * 2 / 6 + 0.02
+    uniform = train.batch_picks(rng, len(heads), 16, np.array([], int), 0.25)
+    assert len(uniform) == 16 and set(uniform.tolist()) <= set(range(6))
