@@ -87,17 +87,21 @@ class EvaluationStages:
     perfect_detections: bool = False
 
     @classmethod
-    def onnx(cls, model: Path, tracker: str = "kalman", score_threshold: float = 0.4) -> EvaluationStages:
+    def onnx(
+        cls, model: Path, tracker: str = "kalman", score_threshold: float | None = None
+    ) -> EvaluationStages:
         """The ONNX detector with `model` (a head-top point, 1.7 m) and the named tracker's defaults.
 
         A relative `model` is taken from the working directory, as a command line names it (a
-        config file's own relative paths are taken from the file's folder instead).
+        config file's own relative paths are taken from the file's folder instead). Without
+        `score_threshold` the installed config's threshold stays (0.4 when it is not an ONNX one).
 
         Raises:
             ValueError: `tracker` is not "kalman" or "nearest", or `score_threshold` is out of (0, 1].
         """
+        threshold = {} if score_threshold is None else {"score_threshold": score_threshold}
         return cls(
-            OnnxDetectorConfig(type="onnx", model=model.absolute(), score_threshold=score_threshold),
+            OnnxDetectorConfig(type="onnx", model=model.absolute(), **threshold),
             tracker_config(tracker, overhead=True),
             HEAD_TOP_HEIGHT_M,
         )

@@ -274,6 +274,9 @@ def test_a_stage_swapping_the_model_keeps_the_installers_other_detector_settings
     assert isinstance(swapped, OnnxDetectorConfig)
     assert (swapped.model, swapped.score_threshold) == (other, 0.5)  # what the stage names
     assert swapped.input_size == (448, 336)  # what the installer chose for the fisheye
+    crowded = load_config(ROOT / "config" / "scenarios" / "busy.toml", ["detector.score_threshold=0.35"])
+    kept = EvaluationStages.onnx(other).apply(crowded, tmp_path / "clip.mp4").detector
+    assert isinstance(kept, OnnxDetectorConfig) and kept.score_threshold == 0.35  # unless the stage names one
     replaced = EvaluationStages(BackgroundDetectorConfig(type="background")).apply(
         installed, tmp_path / "c.mp4"
     )
