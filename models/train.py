@@ -1,13 +1,13 @@
 """Train the shipped overhead head detector on simulated stores and export it to ONNX (FP32 and INT8).
 
     .venv/bin/pip install -e '.[train]'      # torch 2.13.0 CPU, onnx, onnxscript
-    .venv/bin/python models/train.py         # the shipped model: one run from scratch, 48 minutes
+    .venv/bin/python models/train.py         # the shipped model: one run from scratch, 40 minutes
                                              # on 2 cores (models/README.md)
 
 Steps: render `--episodes` randomised scenario variants (`simdata.training_frames`,
 seeds TRAIN_SEED_BASE + k) into RAM on `--workers` processes; train
-`net.CentrePointNet` with a focal loss on a Gaussian heatmap and an L1 loss
-on the sub-cell offset; export `footfall_head_fp32.onnx` (opset 18, weights
+`net.CentrePointNet` (a quarter of each batch from crowded frames) with a
+focal loss on a Gaussian heatmap and an L1 loss on the sub-cell offset; export `footfall_head_fp32.onnx` (opset 18, weights
 inside the file) and a static INT8 copy `footfall_head_int8.onnx` calibrated on
 rendered frames with ONNX Runtime's quantiser; save the PyTorch weights
 (`footfall_head.pt`) for fine-tuning (`--init`). Every random choice comes from
