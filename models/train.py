@@ -7,11 +7,12 @@
 Steps: render `--episodes` randomised scenario variants (`simdata.training_frames`,
 seeds TRAIN_SEED_BASE + k) into RAM on `--workers` processes; train
 `net.CentrePointNet` (a quarter of each batch from crowded frames) with a
-focal loss on a Gaussian heatmap and an L1 loss on the sub-cell offset; export `footfall_head_fp32.onnx` (opset 18, weights
-inside the file) and a static INT8 copy `footfall_head_int8.onnx` calibrated on
-rendered frames with ONNX Runtime's quantiser; save the PyTorch weights
-(`footfall_head.pt`) for fine-tuning (`--init`). Every random choice comes from
-`--seed`, so a rerun on the same versions trains the same model (PyTorch's
+focal loss on a Gaussian heatmap and an L1 loss on the sub-cell offset;
+export `footfall_head_fp32.onnx` (opset 18, weights inside the file) and a
+static INT8 copy `footfall_head_int8.onnx` calibrated on rendered frames
+with ONNX Runtime's quantiser; save the PyTorch weights (`footfall_head.pt`)
+for fine-tuning (`--init`). Every random choice comes from `--seed`, so a
+rerun on the same versions trains the same model (PyTorch's
 CPU kernels may differ in the last bits between thread counts).
 """
 
