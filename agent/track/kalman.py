@@ -375,8 +375,10 @@ class KalmanTracker:
         to `_REFIND_GATE` times as far, when both sides were seen and their
         descriptors differ by at most `_REFIND_APPEARANCE`.
         """
+        if not len(tracks) or not len(candidates):
+            return tracks, candidates
         looks = self._looks(points, candidates)
-        if not len(tracks) or not len(candidates) or (by_looks and looks is None):
+        if by_looks and looks is None:
             return tracks, candidates
         detections_m = points.points_m[candidates]
         offsets = detections_m[None, :, :] - self._table.states[tracks, None, :2]
