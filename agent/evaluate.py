@@ -61,6 +61,9 @@ MATCH_PASSAGE_S = 3.0
 # A second peak closer than this (m) to a tracked head is that person (a shoulder, a bag); two
 # people's heads seen from above, even a child's holding a hand, are farther apart.
 HEAD_MIN_SEPARATION_M = 0.3
+# A weak detection (0.4-0.5 from the shipped model) this far from everyone matched may feed a newcomer's
+# tentative track: a pram or a bag beside its person lies nearer, two people abreast at 0.5-0.6 m.
+HEAD_WEAK_CONFIRM_APART_M = 0.6
 # The shipped model's head points on the floor scatter about this much (m, standard deviation) around
 # the true head: 0.04 in the `busy` crowd at a fisheye's rim, 0.015-0.02 in the other scenarios
 # (held-out clips). The tracker's default (0.08) is for foot points of boxes, which jump more.
@@ -153,6 +156,7 @@ def tracker_config(name: str, overhead: bool = False) -> TrackerConfig:
 
     `overhead`: for a head detector under a ceiling camera, the Kalman
     tracker's `min_separation_m` is `HEAD_MIN_SEPARATION_M`, its
+    `weak_confirm_apart_m` `HEAD_WEAK_CONFIRM_APART_M`, its
     `measurement_m` `HEAD_POINT_NOISE_M` and its `appearance_weight_m`
     `HEAD_APPEARANCE_WEIGHT_M`, as the installer writes them.
 
@@ -164,6 +168,7 @@ def tracker_config(name: str, overhead: bool = False) -> TrackerConfig:
             return KalmanTrackerConfig(
                 type="kalman",
                 min_separation_m=HEAD_MIN_SEPARATION_M,
+                weak_confirm_apart_m=HEAD_WEAK_CONFIRM_APART_M,
                 measurement_m=HEAD_POINT_NOISE_M,
                 appearance_weight_m=HEAD_APPEARANCE_WEIGHT_M,
             )

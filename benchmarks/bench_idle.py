@@ -6,8 +6,11 @@ Stages timed, per frame, as the camera pipeline runs them: motion gate ->
 detector (the shipped INT8 model, one thread, at the input size the
 installer sets for the scenario's camera: 448 x 336 under `busy`'s fisheye,
 the model's 320 x 240 elsewhere) -> floor projection -> tracker -> line
-counters. When the gate skips a frame the tracker is told so
-(`update(..., detected=False)`) and the tracks coast. The gate runs three
+counters (`agent.runtime.counting.FloorCounting`, as the agent runs them).
+When the gate skips a frame the tracker is told so
+(`update(..., detected=False)`) and the tracks coast; while a track awaits
+confirmation or someone tracked is within `line_watch_m` of a counting line
+the gate lets every frame through. The gate runs three
 ways: off, on with every detection over the whole frame (`regions = false`),
 and as configured by default, where movement makes the detector look only
 around what moved and the people it found the last time. Frames are rendered
@@ -27,18 +30,16 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-from agent.analytics.lines import LineCounter
+from agent.analytics.config import LineConfig
 from agent.detect import GatedDetector, MotionGate, OnnxDetectorConfig, build_detector
 from agent.detect.config import MotionGateConfig
 from agent.geometry.projector import CameraProjector
+from agent.runtime.counting import FloorCounting
 from agent.sim.installer import model_input_size
 from agent.sim.render import ScenarioRenderer
 from agent.sim.scenarios import SCENARIOS
-from agent.track import build_tracker
 from agent.track.config import KalmanTrackerConfig
-from agent.types import FloorPoints, Frame, FrameMeta
+from agent.types import Frame, FrameMeta
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "footfall_head_int8.onnx"
 _FPS = 10.0
@@ -68,21 +69,18 @@ def run(
     input_size = model_input_size(renderer.scenario) if installed else None
     config = OnnxDetectorConfig(type="onnx", model=MODEL, threads=1, input_size=input_size)
     detector = GatedDetector(build_detector(config, projector), None if gate is None else MotionGate(gate))
-    tracker = build_tracker(KalmanTrackerConfig(type="kalman"), projector.sees)
-    counters = [LineCounter(line, 0.1) for line in renderer.scenario.layout.lines]
+    lines = [
+        LineConfig(name=line.name, start=line.start_m, end=line.end_m, in_side=line.in_side, hysteresis_m=0.1)
+        for line in renderer.scenario.layout.lines
+    ]
+    floor = FloorCounting(KalmanTrackerConfig(type="kalman"), lines, projector.sees)
     detected, crossings = 0, 0
     started = time.process_time()
     for frame in frames:
-        detections = detector.detect(frame, tracking=len(tracker) > 0, confirming=tracker.tentative > 0)
-        if detections is None:
-            tracks = tracker.update(
-                FloorPoints(frame.meta.t_s, np.zeros((0, 2)), np.zeros(0)), detected=False
-            )
-        else:
-            detected += 1
-            tracks = tracker.update(projector.project(detections))
-        for counter in counters:
-            crossings += len(counter.update(tracks))
+        watching = floor.watching(detector.line_watch_m)
+        detections = detector.detect(frame, tracking=floor.tracking, watching=watching)
+        detected += detections is not None
+        crossings += len(floor.count_detections(frame.meta.t_s, detections, projector).crossings)
     cpu_ms = (time.process_time() - started) * 1000 / len(frames)
     return cpu_ms, detected / len(frames), detector.region_looks / len(frames), crossings
 

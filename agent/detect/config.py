@@ -28,7 +28,11 @@ class MotionGateConfig(Section):
     shop. While a track awaits confirmation (a newcomer, fewer than the
     tracker's `min_hits` detections), detection runs on every frame, so the
     newcomer is confirmed, and counted, without waiting for the picture to
-    change enough. Skipped frames do not age tracks (the trackers' `detected=False`).
+    change enough; and while anyone tracked is within `line_watch_m` of a
+    counting line, so a shopper who stood by a line and walks across it is
+    seen crossing (one person walking under a camera 3-4 m up changes about
+    20 of the small frame's 3,072 pixels, under `min_changed_fraction`).
+    Skipped frames do not age tracks (the trackers' `detected=False`).
     With `regions`, a detection that movement asked for looks only around
     what moved and the people found the last time (a model of free input
     size, as the shipped one; others look at the whole frame).
@@ -60,6 +64,13 @@ class MotionGateConfig(Section):
         le=255,
         description="A frame this much brighter or darker on average than the one before (grey levels "
         "0-255) is a light switching or flickering, not movement: it does not open the gate.",
+    )
+    line_watch_m: float = Field(
+        default=1.0,
+        ge=0,
+        le=10,
+        description="While anyone tracked is this close to a counting line (m), detect on every frame, "
+        "so no passage happens between two detections; 0 = lines get no more looks than elsewhere.",
     )
 
     @model_validator(mode="after")

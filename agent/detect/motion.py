@@ -74,7 +74,12 @@ class MotionGate:
             return None
         return np.asarray(cv2.absdiff(grey, self._reference) > self._config.pixel_threshold, np.uint8)
 
-    def should_detect(self, frame: Frame, *, tracking: bool = True, confirming: bool = False) -> bool:
+    @property
+    def line_watch_m(self) -> float:
+        """How close to a counting line (m) a tracked person makes every frame detected; 0 = off."""
+        return self._config.line_watch_m
+
+    def should_detect(self, frame: Frame, *, tracking: bool = True, watching: bool = False) -> bool:
         """True when detection should run on `frame` (always when the gate is disabled).
 
         Opens on the first frame (and the first of a new size), when enough of
@@ -86,12 +91,16 @@ class MotionGate:
         flickering: clipped highlights and dark corners change that division
         by the local light cannot undo) does not open it for change, but while
         the light keeps jumping `max_interval_s` applies even when nobody is
-        tracked. It also opens on every frame while `confirming` (the tracker
-        holds a track that is not confirmed yet): a newcomer is confirmed in
+        tracked. It also opens on every frame while `watching`: the tracker
+        holds a track that is not confirmed yet (a newcomer is confirmed in
         `min_hits` consecutive frames, not left unreported while the gate
-        waits for enough change (in a fisheye crowd, heads a few pixels wide
-        move less than that from one frame to the next; skipping frames there
-        left 50 people unreported for the first 1.5 s of the `busy` clip).
+        waits for enough change: in a fisheye crowd, heads a few pixels wide
+        move less than that from one frame to the next, and skipping frames
+        there left 50 people unreported for the first 1.5 s of the `busy`
+        clip), or someone tracked is within `line_watch_m` of a counting line
+        (one shopper walking away from a shelf across a line under a camera
+        3-4 m up did not open the gate, and the passage fell between two
+        detections a second apart).
         An open gate takes `frame` as the new reference.
 
         `moved_box_px` then says where to look: None for the whole frame, or
@@ -121,7 +130,7 @@ class MotionGate:
         )
         new_size = self._reference is None or self._reference_size != frame.image.shape[:2]
         whole = new_size or went_back or t_s - self._reference_t_s >= interval_s
-        if not (whole or moved or confirming):
+        if not (whole or moved or watching):
             return False
         self._reference = grey
         self._reference_size = frame.image.shape[:2]
@@ -165,18 +174,20 @@ class GatedDetector:
     def __init__(self, detector: Detector, gate: MotionGate | None) -> None:
         self.detector = detector
         self.gate = gate
+        # How close to a counting line (m) a tracked person makes every frame detected (0: no gate).
+        self.line_watch_m = 0.0 if gate is None else gate.line_watch_m
         self.region_looks = 0  # detections asked for around a region only (benchmarks)
         self._last_points_px: FloatArray = np.zeros((0, 2))
 
-    def detect(self, frame: Frame, *, tracking: bool = True, confirming: bool = False) -> Detections | None:
+    def detect(self, frame: Frame, *, tracking: bool = True, watching: bool = False) -> Detections | None:
         """The detector's output for `frame`, or None when nothing moved since the last detection.
 
-        `tracking`: whether the tracker holds anyone; `confirming`: whether a track awaits
-        confirmation (see `MotionGate.should_detect`).
+        `tracking`: whether the tracker holds anyone; `watching`: whether a track awaits
+        confirmation or someone is near a counting line (see `MotionGate.should_detect`).
         """
         if self.gate is None:
             return self.detector.detect(frame)
-        if not self.gate.should_detect(frame, tracking=tracking, confirming=confirming):
+        if not self.gate.should_detect(frame, tracking=tracking, watching=watching):
             return None
         moved = self.gate.moved_box_px
         if moved is None or not isinstance(self.detector, RegionDetector):

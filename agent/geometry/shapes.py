@@ -76,6 +76,14 @@ class FloorLine:
         direction = np.asarray(self.end_m, dtype=float) - start
         return np.asarray(((pts - start) @ direction) / float(direction @ direction))
 
+    def distance_m(self, points_m: np.ndarray) -> np.ndarray:
+        """Distance (metres) of each point (N, 2) to the segment: to its nearest end beyond either end."""
+        pts = np.asarray(points_m, dtype=float).reshape(-1, 2)
+        start = np.asarray(self.start_m, dtype=float)
+        direction = np.asarray(self.end_m, dtype=float) - start
+        nearest = start + np.clip(self.along_fraction(pts), 0.0, 1.0)[:, None] * direction
+        return np.asarray(np.hypot(*(pts - nearest).T))
+
 
 def segments_cross(a0: np.ndarray, a1: np.ndarray, b0: np.ndarray, b1: np.ndarray) -> np.ndarray:
     """Whether segment a0->a1 properly intersects segment b0->b1, vectorised.

@@ -79,6 +79,7 @@ class FloorCounting:
     ) -> None:
         self._tracker = build_tracker(tracker, in_view)
         self._counters = [build_line_counter(line) for line in lines]
+        self._shown_m = np.zeros((0, 2))  # where the tracks of the last step were reported (m)
         self._last_t_s: float | None = None
         self._uses_appearance = isinstance(tracker, KalmanTrackerConfig) and tracker.appearance_weight_m > 0
         self._sampler: AppearanceSampler | None = None
@@ -95,10 +96,21 @@ class FloorCounting:
         """Whether a track awaits confirmation (the motion gate then lets every frame through)."""
         return self._tracker.tentative > 0
 
+    def watching(self, line_watch_m: float) -> bool:
+        """Whether the next frame should be detected whatever moved: a track awaits confirmation, or
+        someone was reported within `line_watch_m` metres of a counting line at the last step (0: lines
+        are not watched)."""
+        if self.confirming:
+            return True
+        if line_watch_m <= 0 or not len(self._shown_m):
+            return False
+        return any(bool((c.line.distance_m(self._shown_m) <= line_watch_m).any()) for c in self._counters)
+
     def count(self, points: FloorPoints, *, detected: bool = True) -> CountStep:
         """Track `points` and count the crossings; `detected=False`: nothing was detected, tracks coast."""
         self._last_t_s = points.t_s
         tracks = self._tracker.update(points, detected=detected)
+        self._shown_m = tracks.positions_m
         crossings: list[LineCrossing] = []
         for counter in self._counters:
             crossings.extend(counter.update(tracks))
@@ -214,7 +226,8 @@ class CameraCounting:
         self._fit_calibration(frame.meta.width_px, frame.meta.height_px)
         started_s = time.perf_counter()
         floor = self._floor
-        detections = self._detector.detect(frame, tracking=floor.tracking, confirming=floor.confirming)
+        watching = floor.watching(self._detector.line_watch_m)
+        detections = self._detector.detect(frame, tracking=floor.tracking, watching=watching)
         self.detect_ms = None if detections is None else (time.perf_counter() - started_s) * 1e3
         return self._floor.count_detections(frame.meta.t_s, detections, self._projector, frame.image)
 

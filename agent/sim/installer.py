@@ -71,6 +71,7 @@ def config_text(scenario: Scenario, width_px: int = 640, height_px: int = 480) -
         "[tracker]",
         'type = "kalman"',
         "min_separation_m = 0.3          # a second peak this close to a head is that person (shoulder, bag)",
+        "weak_confirm_apart_m = 0.6      # a weak head clear of everyone else may confirm a newcomer",
         "measurement_m = 0.05            # the model's head points scatter 0.015-0.04 m around the head (std)",
         "appearance_weight_m = 2.0       # colours of hair and shoulders tell neighbours in a crowd apart",
     ]

@@ -48,6 +48,15 @@ class KalmanTrackerConfig(Section):
         description="Detections in a row a person may be missed and still be reported where the filter "
         "predicts them, while that is inside the floor where people have been seen; 0 = off.",
     )
+    weak_confirm_apart_m: float = Field(
+        default=0.0,
+        ge=0,
+        description="Overhead cameras: a weak detection (low_score to high_score) this far from everyone "
+        "matched in the same update keeps a track that is not confirmed yet going, so someone the model "
+        "scores weakly is confirmed, and counted, before they are past a line; nearer, it may be a pram, "
+        "bag or shoulder beside a person (0.6 for the shipped head model); 0 = off: only confident "
+        "detections feed new tracks, as in ByteTrack.",
+    )
     appearance_weight_m: float = Field(
         default=0.0,
         ge=0,

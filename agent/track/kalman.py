@@ -18,7 +18,11 @@ can fall outside it; it then starts no track if a person missed in this very
 update was within `max_distance_m` of it (see `_not_beside_a_first_miss`).
 
 A track is reported only once confirmed (`min_hits` matches), a tentative
-track that misses once is dropped, and a track unseen for `max_age_s` of
+track that misses once is dropped (overhead, with `weak_confirm_apart_m`, a
+tentative track may also take a weak detection that lies clear of everyone
+matched in the update: a person the model scores weakly, a fast walker at a
+door, is then confirmed, and counted, before they are past the line, while
+a pram or a bag beside its person still starts nothing), and a track unseen for `max_age_s` of
 detecting time ends. A confirmed track that the detector misses for up to
 `show_missed` detections in a row is still reported, at its prediction, if
 that prediction lies within the area where tracked people have been seen
@@ -203,7 +207,11 @@ class KalmanTracker:
     `accel_m_s2` and `measurement_m` are the filter's process and measurement
     noise (standard deviations); `min_separation_m` (0 = off): a left-over
     detection this close to a person matched in the same update neither starts
-    nor feeds a tentative track (see `_apart_from_people`); `show_missed`
+    nor feeds a tentative track (see `_apart_from_people`);
+    `weak_confirm_apart_m` (0 = off): a weak detection (`low_score` to
+    `high_score`) at least this far from everyone matched in the same update
+    may feed a tentative track, which otherwise takes confident detections
+    only; `show_missed`
     (0 = off): detections in a row a confirmed track may miss and still be
     reported at its prediction, inside the area where people have been seen;
     `in_view` (None = unknown): the floor the camera sees, to end at once a
@@ -224,6 +232,7 @@ class KalmanTracker:
         accel_m_s2: float = 2.0,
         measurement_m: float = 0.08,
         min_separation_m: float = 0.0,
+        weak_confirm_apart_m: float = 0.0,
         show_missed: int = 1,
         appearance_weight_m: float = 0.0,
         in_view: ViewTest | None = None,
@@ -238,6 +247,7 @@ class KalmanTracker:
                 raise ValueError(f"{name} is {value}, should be > 0")
         for name, value in (
             ("min_separation_m", min_separation_m),
+            ("weak_confirm_apart_m", weak_confirm_apart_m),
             ("appearance_weight_m", appearance_weight_m),
         ):
             if not value >= 0:
@@ -258,6 +268,7 @@ class KalmanTracker:
         self._accel = accel_m_s2
         self._r = measurement_m**2
         self._min_separation_m = min_separation_m
+        self._weak_confirm_apart_m = weak_confirm_apart_m
         self._show_missed = show_missed
         self._appearance_weight_m = appearance_weight_m
         self._in_view = in_view
@@ -301,12 +312,15 @@ class KalmanTracker:
         # Stage 1: confident detections against confirmed tracks; stage 2: left-over confirmed
         # tracks against weak detections; stage 3: tentative tracks against left-over confident ones.
         left_tracks, left_high = self._associate(confirmed, points, high)
-        left_tracks, _ = self._associate(left_tracks, points, low)
+        left_tracks, left_low = self._associate(left_tracks, points, low)
         # Stage 2b, with appearance: a confirmed track still unmatched, predicted inside the picture,
         # takes a left-over confident detection that looks like it, outside its uncertainty gate.
         _, left_high = self._associate(self._predicted_in_view(left_tracks), points, left_high, by_looks=True)
-        left_high = self._apart_from_people(points.points_m, left_high)
-        _, left_high = self._associate(tentative, points, left_high)
+        left_high = self._apart_from_people(points.points_m, left_high, self._min_separation_m)
+        left_tentative, left_high = self._associate(tentative, points, left_high)
+        if self._weak_confirm_apart_m > 0:  # stage 3b: tentative tracks on weak detections clear of people
+            weak = self._apart_from_people(points.points_m, left_low, self._weak_confirm_apart_m)
+            self._associate(left_tentative, points, weak)
         left_high = self._not_beside_a_first_miss(points.points_m, left_high)
         missed = np.flatnonzero(~table.matched_now)
         table.unseen_s[missed] += dt_s
@@ -449,22 +463,25 @@ class KalmanTracker:
             position[:, 1, 1] + self._r,
         )
 
-    def _apart_from_people(self, points_m: FloatArray, candidates: Rows) -> Rows:
-        """The left-over detections not within `min_separation_m` of a person matched this update.
+    def _apart_from_people(self, points_m: FloatArray, candidates: Rows, distance_m: float) -> Rows:
+        """The left-over detections not within `distance_m` (0: no test) of a person matched this update.
 
         Seen from above, two heads are at least a head apart; a second peak on
         a matched person's shoulder, bag or pram is that person again, and a
         track started on it follows them as a ghost that counts them twice at
-        a line. Not for side views, where people overlap in the image.
+        a line (`min_separation_m`). A weak detection needs to be farther
+        still to feed a tentative track (`weak_confirm_apart_m`): a pram or a
+        bag walks beside its person, often scoring 0.4-0.5. Not for side
+        views, where people overlap in the image.
         """
         table = self._table
-        if self._min_separation_m == 0 or not len(candidates):
+        if distance_m == 0 or not len(candidates):
             return candidates
         people = table.states[table.confirmed & table.matched_now, :2]
         if not len(people):
             return candidates
         nearest = np.linalg.norm(points_m[candidates][:, None, :] - people[None, :, :], axis=2).min(axis=1)
-        kept: Rows = candidates[nearest >= self._min_separation_m]
+        kept: Rows = candidates[nearest >= distance_m]
         return kept
 
     def _not_beside_a_first_miss(self, points_m: FloatArray, candidates: Rows) -> Rows:

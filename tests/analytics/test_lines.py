@@ -168,3 +168,8 @@ def test_unconfirmed_tracks_do_not_inflate_counts() -> None:
         tracks = tracker.update(FloorPoints(t_s, xy, np.full(len(xy), 0.8)))
         counted += [c.direction for c in counter.update(tracks)]
     assert counted == ["in"] * 7
+
+
+def test_distance_to_a_line_is_to_the_segment_not_its_extension() -> None:
+    distances = LINE.distance_m(np.array([[2.0, 0.5], [-3.0, 0.0], [7.0, -4.0], [1.0, 0.0]]))
+    np.testing.assert_allclose(distances, [0.5, 3.0, 5.0, 0.0])

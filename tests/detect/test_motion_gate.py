@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent.detect import MotionGate, build_motion_gate
+from agent.detect import GatedDetector, MotionGate, build_motion_gate
 from agent.detect.config import BackgroundDetectorConfig, MotionGateConfig, OnnxDetectorConfig
-from agent.types import Frame, FrameMeta
+from agent.types import Detections, Frame, FrameMeta
 
 _W, _H = 320, 240
 
@@ -124,10 +124,22 @@ def test_a_track_awaiting_confirmation_opens_the_gate_on_every_frame():
     gate = MotionGate(MotionGateConfig(max_interval_s=0.5, idle_interval_s=2.0, pixel_threshold=14.0))
     assert gate.should_detect(_frame(0, 0.0, PERSON))
     still = [_frame(i, 0.1 * i, _scene((100, 100), noise_seed=i)) for i in range(1, 4)]
-    assert [gate.should_detect(f, confirming=True) for f in still] == [True, True, True]
+    assert [gate.should_detect(f, watching=True) for f in still] == [True, True, True]
     assert gate.moved_box_px is None, "nothing moved: the whole frame is looked at"
     later = [_frame(i, 0.1 * i, _scene((100, 100), noise_seed=i)) for i in range(4, 8)]
-    assert [gate.should_detect(f, confirming=False) for f in later] == [False, False, False, False]
+    assert [gate.should_detect(f, watching=False) for f in later] == [False, False, False, False]
+
+
+class _Nobody:
+    """A detector that finds nobody (the gate's flags are what is tested)."""
+
+    def detect(self, frame: Frame) -> Detections:
+        return Detections.empty(frame.meta.t_s)
+
+
+def test_a_gate_built_for_a_pipeline_tells_how_near_a_line_it_watches():
+    assert GatedDetector(_Nobody(), MotionGate(MotionGateConfig(line_watch_m=1.5))).line_watch_m == 1.5
+    assert GatedDetector(_Nobody(), None).line_watch_m == 0.0, "no gate: every frame is detected anyway"
 
 
 def test_movement_opens_the_gate_while_nobody_is_tracked():

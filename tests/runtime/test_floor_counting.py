@@ -1,5 +1,5 @@
-"""FloorCounting tells the motion gate whether anyone is tracked, tentative tracks included, and whether a
-track awaits confirmation."""
+"""FloorCounting tells the motion gate whether anyone is tracked, tentative tracks included, whether a
+track awaits confirmation, and whether someone is near a counting line."""
 
 from __future__ import annotations
 
@@ -86,3 +86,22 @@ def test_a_track_still_in_view_at_the_end_is_counted_once_by_either_mode(
     assert not floor.tracking, "every track ended"
     again = floor.finish()
     assert again is not None and again.crossings == (), "a track ends once"
+
+
+@pytest.mark.parametrize(
+    ("x_m", "line_watch_m", "watching"), [(0.5, 1.0, True), (1.5, 1.0, False), (0.5, 0.0, False)]
+)
+def test_someone_near_a_counting_line_is_watched_on_every_frame(x_m, line_watch_m, watching) -> None:
+    """A shopper standing beside a line may walk across it between two looks a second apart: while
+    anyone is within `line_watch_m` of a line (the segment, not its extension), the gate should let
+    every frame through."""
+    line = LineConfig(name="door", start=(0.0, -1.0), end=(0.0, 1.0), in_side="left")
+    floor = FloorCounting(KalmanTrackerConfig(type="kalman", min_hits=3), [line])
+    for i in range(4):
+        floor.count(_points(0.1 * i, [(x_m, 0.0)]))
+    assert not floor.confirming
+    assert floor.watching(line_watch_m) is watching
+    far_along = FloorCounting(KalmanTrackerConfig(type="kalman", min_hits=3), [line])
+    for i in range(4):  # as far from the line's end as x_m from its middle: beyond the segment
+        far_along.count(_points(0.1 * i, [(0.0, 1.0 + 1.1)]))
+    assert not far_along.watching(line_watch_m)

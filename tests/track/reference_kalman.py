@@ -44,11 +44,13 @@ class ReferenceKalmanTracker:
         accel_m_s2: float = 2.0,
         measurement_m: float = 0.08,
         min_separation_m: float = 0.0,
+        weak_confirm_apart_m: float = 0.0,
         show_missed: int = 1,
     ) -> None:
         self.max_distance_m, self.min_hits, self.max_age_s = max_distance_m, min_hits, max_age_s
         self.high, self.low, self.accel, self.r = high_score, low_score, accel_m_s2, measurement_m**2
         self.min_separation_m = min_separation_m
+        self.weak_confirm_apart_m = weak_confirm_apart_m
         self.show_missed = show_missed
         self.seen: list[np.ndarray] = []  # every position a confirmed track was matched at
         self.tracks: list[_Track] = []
@@ -75,15 +77,13 @@ class ReferenceKalmanTracker:
         high = [i for i, s in enumerate(scores) if s >= self.high]
         low = [i for i, s in enumerate(scores) if self.low <= s < self.high]
         left, left_high = self._associate([t for t in self.tracks if t.confirmed], xy, high)
-        self._associate(left, xy, low)
-        people = [t.state[:2] for t in self.tracks if t.confirmed and t.matched_now]
-        if self.min_separation_m > 0 and people:
-            left_high = [
-                i
-                for i in left_high
-                if min(np.linalg.norm(xy[i] - p) for p in people) >= self.min_separation_m
-            ]
-        _, left_high = self._associate([t for t in self.tracks if not t.confirmed], xy, left_high)
+        _, left_low = self._associate(left, xy, low)
+        left_high = self._apart(xy, left_high, self.min_separation_m)
+        left_tentative, left_high = self._associate(
+            [t for t in self.tracks if not t.confirmed], xy, left_high
+        )
+        if self.weak_confirm_apart_m > 0:
+            self._associate(left_tentative, xy, self._apart(xy, left_low, self.weak_confirm_apart_m))
         first_misses = [t for t in self.tracks if t.confirmed and not t.matched_now and t.misses == 0]
         left_high = [
             i
@@ -101,6 +101,13 @@ class ReferenceKalmanTracker:
             if track.confirmed and track.matched_now:
                 self.seen.append(track.state[:2].copy())
         return self._end_and_report(points.t_s, coasting=False)
+
+    def _apart(self, xy: np.ndarray, candidates: list[int], distance_m: float) -> list[int]:
+        """The `candidates` at least `distance_m` from every confirmed track matched now (0: all)."""
+        people = [t.state[:2] for t in self.tracks if t.confirmed and t.matched_now]
+        if distance_m == 0 or not people:
+            return candidates
+        return [i for i in candidates if min(np.linalg.norm(xy[i] - p) for p in people) >= distance_m]
 
     def _end_and_report(self, t_s: float, coasting: bool) -> Tracks:
         def ends(t: _Track) -> bool:

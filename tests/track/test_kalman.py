@@ -189,6 +189,34 @@ def test_separation_lets_a_newcomer_start_beside_a_person_once_a_head_apart() ->
     assert len(tracks) == 2, "0.6 m apart: two people"
 
 
+def _newcomer_scored_weakly(tracker: KalmanTracker, beside: bool) -> int:
+    """Frames until a walker, confidently detected once and then scoring 0.45, is reported (99: never);
+    `beside`: a confirmed shopper walks 0.45 m to their side (a pram or a bag would be as near)."""
+    shopper_y_m = 0.45 if beside else 2.0
+    for i in range(6):  # the shopper is confirmed first
+        tracker.update(points(0.1 * i, [(-2.0 + 0.1 * i, shopper_y_m)]))
+    for i in range(6, 16):
+        shopper, walker = (-2.0 + 0.1 * i, shopper_y_m), (-2.0 + 0.1 * i, 0.0)
+        score = 0.9 if i == 6 else 0.45
+        tracks = tracker.update(points(0.1 * i, [shopper, walker], [0.9, score]))
+        if len(tracks) == 2:
+            return i - 6
+    return 99
+
+
+@pytest.mark.parametrize(
+    ("weak_confirm_apart_m", "beside", "frames"), [(0.0, False, 99), (0.6, False, 2), (0.6, True, 99)]
+)
+def test_weak_detections_confirm_a_newcomer_only_clear_of_other_people(
+    weak_confirm_apart_m: float, beside: bool, frames: int
+) -> None:
+    """ByteTrack starts tracks on confident detections only, so a walker the model scores 0.45 after
+    one good frame is never confirmed, and never counted; overhead, a weak detection clear of everyone
+    may feed the newcomer's track, but not one beside a tracked person (a pram, a bag, a shoulder)."""
+    tracker = KalmanTracker(min_hits=3, min_separation_m=0.3, weak_confirm_apart_m=weak_confirm_apart_m)
+    assert _newcomer_scored_weakly(tracker, beside) == frames
+
+
 def crowd(seed: int, frames: int = 150, people: int = 25) -> list[tuple[FloorPoints, bool]]:
     """A seeded crowd on a 9 m square at 10 fps: noisy, missed, weak and false detections, and
     stretches where the motion gate skips detection (the bool: detected)."""
@@ -219,6 +247,7 @@ def crowd(seed: int, frames: int = 150, people: int = 25) -> list[tuple[FloorPoi
         {"min_hits": 2, "max_age_s": 0.3, "max_distance_m": 0.5},
         {"show_missed": 0},
         {"show_missed": 3, "min_hits": 2},
+        {"min_separation_m": 0.3, "weak_confirm_apart_m": 0.6},
     ],
 )
 def test_batched_tracker_gives_the_tracks_of_a_per_track_reference(kwargs: dict[str, float]) -> None:

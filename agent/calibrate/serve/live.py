@@ -283,7 +283,9 @@ class LiveSession:
             stages = self._stages
             epoch, floor = stages.epoch, stages.floor
         detections = stages.detector.detect(
-            frame, tracking=stages.projector is None or floor.tracking, confirming=floor.confirming
+            frame,
+            tracking=stages.projector is None or floor.tracking,
+            watching=floor.watching(stages.detector.line_watch_m),
         )
         tracks = None
         crossings: tuple[LineCrossing, ...] = ()
