@@ -18,22 +18,22 @@ can fall outside it; it then starts no track if a person missed in this very
 update was within `max_distance_m` of it (see `_not_beside_a_first_miss`).
 
 A track is reported only once confirmed (`min_hits` matches), a tentative
-track that misses once is dropped (overhead, with `weak_confirm_apart_m`, a
-tentative track may also take a weak detection that lies clear of everyone
-matched in the update: a person the model scores weakly, a fast walker at a
-door, is then confirmed, and counted, before they are past the line, while
-a pram or a bag beside its person still starts nothing), and a track unseen for `max_age_s` of
-detecting time ends. A confirmed track that the detector misses for up to
-`show_missed` detections in a row is still reported, at its prediction, if
-that prediction lies within the area where tracked people have been seen
-so far: a detector blinks (a person half hidden for a frame), and hiding
-the person for that frame costs recall and breaks their path in every
-analytics stage; a track whose prediction has left that area is more likely
-someone who walked out of view, and stays hidden. Given the camera's view
-(`in_view`), a track the detector misses while its prediction lies outside
-the picture ends at once: that person walked out, and someone who comes in
-where they left (a door) starts a track of their own instead of continuing
-theirs. When the motion gate skips
+track that misses once is dropped, and a track unseen for `max_age_s` of
+detecting time ends. Overhead, with `weak_confirm_apart_m`, a tentative
+track may also take a weak detection that lies clear of everyone matched in
+the update: a person the model scores weakly, a fast walker at a door, is
+then confirmed, and counted, before they are past the line, while a pram or
+a bag beside its person still feeds nothing. A confirmed track that the
+detector misses for up to `show_missed` detections in a row is still
+reported, at its prediction, if that prediction lies within the area where
+tracked people have been seen so far: a detector blinks (a person half
+hidden for a frame), and hiding the person for that frame costs recall and
+breaks their path in every analytics stage; a track whose prediction has
+left that area is more likely someone who walked out of view, and stays
+hidden. Given the camera's view (`in_view`), a track the detector misses
+while its prediction lies outside the picture ends at once: that person
+walked out, and someone who comes in where they left (a door) starts a track
+of their own instead of continuing theirs. When the motion gate skips
 detection, `update` is called with `detected=False`: tracks seen at the last
 detection coast on their prediction, are reported and do not age (a person
 standing still stays counted); tracks already unseen then are not reported
@@ -211,8 +211,7 @@ class KalmanTracker:
     `weak_confirm_apart_m` (0 = off): a weak detection (`low_score` to
     `high_score`) at least this far from everyone matched in the same update
     may feed a tentative track, which otherwise takes confident detections
-    only; `show_missed`
-    (0 = off): detections in a row a confirmed track may miss and still be
+    only; `show_missed` (0 = off): detections in a row a confirmed track may miss and still be
     reported at its prediction, inside the area where people have been seen;
     `in_view` (None = unknown): the floor the camera sees, to end at once a
     missed track predicted outside it.
@@ -310,7 +309,8 @@ class KalmanTracker:
         confirmed = np.flatnonzero(table.confirmed)
         tentative = np.flatnonzero(~table.confirmed)
         # Stage 1: confident detections against confirmed tracks; stage 2: left-over confirmed
-        # tracks against weak detections; stage 3: tentative tracks against left-over confident ones.
+        # tracks against weak detections; stage 3: tentative tracks against left-over confident ones,
+        # and overhead (3b) against left-over weak ones clear of everyone matched.
         left_tracks, left_high = self._associate(confirmed, points, high)
         left_tracks, left_low = self._associate(left_tracks, points, low)
         # Stage 2b, with appearance: a confirmed track still unmatched, predicted inside the picture,
@@ -318,7 +318,7 @@ class KalmanTracker:
         _, left_high = self._associate(self._predicted_in_view(left_tracks), points, left_high, by_looks=True)
         left_high = self._apart_from_people(points.points_m, left_high, self._min_separation_m)
         left_tentative, left_high = self._associate(tentative, points, left_high)
-        if self._weak_confirm_apart_m > 0:  # stage 3b: tentative tracks on weak detections clear of people
+        if self._weak_confirm_apart_m > 0:
             weak = self._apart_from_people(points.points_m, left_low, self._weak_confirm_apart_m)
             self._associate(left_tentative, points, weak)
         left_high = self._not_beside_a_first_miss(points.points_m, left_high)
