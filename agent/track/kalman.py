@@ -203,18 +203,18 @@ class KalmanTracker:
 
     Arguments: `max_distance_m` gate; `min_hits` matches to confirm;
     `max_age_s` unseen detecting time before a track ends; `high_score` and
-    `low_score` split detections for the two association stages;
-    `accel_m_s2` and `measurement_m` are the filter's process and measurement
-    noise (standard deviations); `min_separation_m` (0 = off): a left-over
-    detection this close to a person matched in the same update neither starts
-    nor feeds a tentative track (see `_apart_from_people`);
-    `weak_confirm_apart_m` (0 = off): a weak detection (`low_score` to
-    `high_score`) at least this far from everyone matched in the same update
-    may feed a tentative track, which otherwise takes confident detections
-    only; `show_missed` (0 = off): detections in a row a confirmed track may miss and still be
-    reported at its prediction, inside the area where people have been seen;
-    `in_view` (None = unknown): the floor the camera sees, to end at once a
-    missed track predicted outside it.
+    `low_score` split detections for the two association stages; `accel_m_s2`
+    and `measurement_m` are the filter's process and measurement noise
+    (standard deviations); `min_separation_m` (0 = off): a left-over detection
+    this close to a person matched in the same update neither starts nor feeds
+    a tentative track (see `_apart_from_people`); `weak_confirm_apart_m` (0 =
+    off): a weak detection (`low_score` to `high_score`) at least this far
+    from everyone matched in the same update may feed a tentative track, which
+    otherwise takes confident detections only; `show_missed` (0 = off):
+    detections in a row a confirmed track may miss and still be reported at
+    its prediction, inside the area where people have been seen; `in_view`
+    (None = unknown): the floor the camera sees, to end at once a missed track
+    predicted outside it.
 
     Raises:
         ValueError: an argument is out of range, named with its value.
