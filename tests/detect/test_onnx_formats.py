@@ -172,3 +172,15 @@ def test_dynamic_input_size_from_config(tmp_path):
     )
     config = OnnxDetectorConfig(type="onnx", model=model, input_size=(32, 32), score_threshold=0.3)
     np.testing.assert_allclose(OnnxDetector(config).detect(_frame()).points_px, BOX_POINTS, atol=1e-4)
+
+
+def test_the_input_tensor_is_opencvs_blob_to_the_bit(tmp_path):
+    """RGB in [0, 1], channels first, from a BGR picture, whole or a part of it (a region's crop)."""
+    import cv2
+
+    detector = OnnxDetector(OnnxDetectorConfig(type="onnx", model=_centrepoint(tmp_path / "m.onnx", None)))
+    picture = np.random.default_rng(3).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    for part in (picture, picture[16:48, 8:40]):
+        tensor = detector.model.tensor(part)
+        assert tensor.dtype == np.float32 and tensor.shape == (1, 3, *part.shape[:2])
+        np.testing.assert_array_equal(tensor, cv2.dnn.blobFromImage(part, 1 / 255, swapRB=True))
