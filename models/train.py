@@ -33,6 +33,7 @@ from simdata import TRAIN_SEED_BASE, fisheye_training_seeds, training_frames
 
 from agent.config_base import parse_size_px
 from agent.detect.centrepoint import CENTREPOINT_METADATA, INPUT_SIZE_KEY
+from agent.geometry.camera import CameraModel
 
 _SIZE = (INPUT_WIDTH_PX, INPUT_HEIGHT_PX)
 
@@ -55,14 +56,32 @@ def _size_arg(text: str) -> tuple[int, int]:
 
 
 _SIGMA_PX = 3.2  # heatmap Gaussian (input pixels, 0.8 of a stride-4 cell): about a head's radius
+_SIGMA_RANGE_PX = (1.5, 8.0)  # a head's own Gaussian (`--sigma-per-radius`), input pixels
+
+
+def head_radii_px(camera: CameraModel, floor_m: np.ndarray, heights_m: np.ndarray) -> np.ndarray:
+    """How many pixels of `camera` the head of each person (floor (N, 2) m, heights (N,) m) spans from
+    its centre: the simulator's head radius (`agent.sim.figures`) at the head's centre, the mean of
+    the floor's two directions (a fisheye squeezes one of them far out)."""
+    radii_m = 0.095 * (0.8 + 0.2 * heights_m / 1.7)
+    centre_m = heights_m - radii_m
+    centre_px = camera.floor_to_pixels(floor_m, centre_m)
+    spans = [
+        np.hypot(*(camera.floor_to_pixels(floor_m + radii_m[:, None] * step, centre_m) - centre_px).T)
+        for step in (np.array([1.0, 0.0]), np.array([0.0, 1.0]))
+    ]
+    return np.asarray(np.mean(spans, axis=0), dtype=np.float64).reshape(-1)
 
 
 def _render_episode(args: tuple[int, int, tuple[int, int]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One episode's frames (N, H, W, 3) RGB and, per frame, (heads, 3): head u, v and radius, pixels."""
     seed, frames, size = args
     images, heads = [], []
     for frame in training_frames(seed, frames, size):
         images.append(frame.image[:, :, ::-1])  # BGR -> RGB, the model's channel order
-        heads.append(frame.heads_px[frame.in_view | _near_view(frame.heads_px, size)])
+        kept = frame.in_view | _near_view(frame.heads_px, size)
+        radii = head_radii_px(frame.camera, frame.floor_m[kept], frame.heights_m[kept])
+        heads.append(np.column_stack([frame.heads_px[kept], radii * size[0] / frame.camera.width_px]))
     return np.stack(images), heads
 
 
@@ -80,7 +99,8 @@ def render_dataset(
     seeds: list[int] | None = None,
     size: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """All training frames (N, H, W, 3) uint8 RGB and their head points in model-input pixels.
+    """All training frames (N, H, W, 3) uint8 RGB and their heads in model-input pixels: per frame
+    (heads, 3), the head top (u, v) and the head's radius as the camera sees it.
 
     Episodes are seeds TRAIN_SEED_BASE + 0 .. `episodes` - 1 unless `seeds`
     names them; frames are `size` (w, h) pixels, the training input size by
@@ -92,7 +112,7 @@ def render_dataset(
         with np.load(cache) as stored:
             images = stored["images"]
             counts, points = stored["counts"], stored["points"]
-        return images, np.split(points, np.cumsum(counts)[:-1])
+        return images, np.split(points.reshape(-1, 3), np.cumsum(counts)[:-1])
     size = size or _SIZE
     seeds = seeds if seeds is not None else [TRAIN_SEED_BASE + k for k in range(episodes)]
     jobs = [(seed, frames, size) for seed in seeds]
@@ -106,24 +126,33 @@ def render_dataset(
     all_images = np.concatenate(images)
     if cache is not None:
         counts = np.array([len(h) for h in heads])
-        np.savez(cache, images=all_images, counts=counts, points=np.concatenate(heads).reshape(-1, 2))
+        np.savez(cache, images=all_images, counts=counts, points=np.concatenate(heads).reshape(-1, 3))
     return all_images, heads
 
 
 def targets(
-    batch_heads: list[np.ndarray], size: tuple[int, int], stride: int = STRIDE, sigma_px: float = _SIGMA_PX
+    batch_heads: list[np.ndarray],
+    size: tuple[int, int],
+    stride: int = STRIDE,
+    sigma_px: float = _SIGMA_PX,
+    sigma_per_radius: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Heatmap (B, 1, h, w), offset (B, 2, h, w) and offset mask (B, 1, h, w) for head points in
-    input pixels of a `size` (w, h) input, at `stride` input pixels per cell; each head a Gaussian
-    of `sigma_px` input pixels."""
+    """Heatmap (B, 1, h, w), offset (B, 2, h, w) and offset mask (B, 1, h, w) for heads (N, 3: u, v,
+    radius) in input pixels of a `size` (w, h) input, at `stride` input pixels per cell; each head a
+    Gaussian of `sigma_px` input pixels, or with `sigma_per_radius` > 0 of that many times its own
+    radius (within `_SIGMA_RANGE_PX`): small heads far out under a fisheye, which stand a few pixels
+    apart, then get peaks that do not run into each other."""
     h, w = size[1] // stride, size[0] // stride
-    sigma_cells = sigma_px / stride
     heat = np.zeros((len(batch_heads), 1, h, w), np.float32)
     offset = np.zeros((len(batch_heads), 2, h, w), np.float32)
     mask = np.zeros((len(batch_heads), 1, h, w), np.float32)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32) + 0.5
     for b, heads in enumerate(batch_heads):
-        for u, v in heads / stride:
+        if sigma_per_radius > 0:
+            sigmas_px = np.clip(sigma_per_radius * heads[:, 2], *_SIGMA_RANGE_PX)
+        else:
+            sigmas_px = np.full(len(heads), sigma_px)
+        for (u, v), sigma_cells in zip(heads[:, :2] / stride, sigmas_px / stride, strict=True):
             gauss = np.exp(-((xs - u) ** 2 + (ys - v) ** 2) / (2 * sigma_cells**2))
             np.maximum(heat[b, 0], gauss, out=heat[b, 0])
             iu, iv = int(np.floor(u)), int(np.floor(v))
@@ -222,7 +251,8 @@ def train(
         batch, batch_heads = augment(rng, step_images[pick], [step_heads[i] for i in pick])
         size = (step_images.shape[2], step_images.shape[1])
         heat, offset, mask = (
-            torch.from_numpy(a) for a in targets(batch_heads, size, model.stride, args.sigma_px)
+            torch.from_numpy(a)
+            for a in targets(batch_heads, size, model.stride, args.sigma_px, args.sigma_per_radius)
         )
         x = torch.from_numpy(batch).to(memory_format=torch.channels_last)
         pred_heat, pred_offset = model(x)
@@ -385,6 +415,13 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=_SIGMA_PX,
         help=f"heatmap Gaussian per head, input pixels (default {_SIGMA_PX:g}; the sub-cell trials used 2)",
+    )
+    parser.add_argument(
+        "--sigma-per-radius",
+        type=float,
+        default=0.0,
+        help="research: each head's Gaussian this many times its radius as the camera sees it "
+        f"(within {_SIGMA_RANGE_PX[0]:g}-{_SIGMA_RANGE_PX[1]:g} px) instead of --sigma-px (0: off)",
     )
     parser.add_argument(
         "--width",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -176,8 +177,6 @@ def test_dynamic_input_size_from_config(tmp_path):
 
 def test_the_input_tensor_is_opencvs_blob_to_the_bit(tmp_path):
     """RGB in [0, 1], channels first, from a BGR picture, whole or a part of it (a region's crop)."""
-    import cv2
-
     detector = OnnxDetector(OnnxDetectorConfig(type="onnx", model=_centrepoint(tmp_path / "m.onnx", None)))
     picture = np.random.default_rng(3).integers(0, 256, (48, 64, 3), dtype=np.uint8)
     for part in (picture, picture[16:48, 8:40]):

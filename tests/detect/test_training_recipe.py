@@ -81,3 +81,36 @@ def test_a_quarter_of_each_batch_comes_from_crowded_frames():
     assert 0.25 + 0.75 * 2 / 6 - 0.02 < share < 0.25 + 0.75 * 2 / 6 + 0.02
     uniform = train.batch_picks(rng, len(heads), 16, np.array([], int), 0.25)
     assert len(uniform) == 16 and set(uniform.tolist()) <= set(range(6))
+
+
+def test_each_head_can_get_a_gaussian_of_its_own_size():
+    """`--sigma-per-radius`: two small heads 8 px apart (a fisheye's rim) get peaks with a dip between
+    them, where the one fixed Gaussian merges them; a big head's Gaussian is wider than the fixed one."""
+    pytest.importorskip("torch", reason="the train extra (torch) is not installed")
+    sys.path.insert(0, str(TRAIN.parent))
+    import train
+
+    small = [np.array([[30.0, 30.0, 2.0], [38.0, 30.0, 2.0]])]
+    fixed, _, _ = train.targets(small, (64, 64), 4, sigma_px=3.2)
+    own, _, _ = train.targets(small, (64, 64), 4, sigma_per_radius=0.9)
+    row, between = 7, 8  # the heads sit in cells (7, 7) and (9, 7); cell 8 lies between them
+    assert own[0, 0, row, between] < 0.5 * fixed[0, 0, row, between]
+    assert own[0, 0, row, 7] == own[0, 0, row, 9] == 1.0
+    big = [np.array([[32.0, 32.0, 8.0]])]
+    own_big, _, _ = train.targets(big, (64, 64), 4, sigma_per_radius=0.9)
+    fixed_big, _, _ = train.targets(big, (64, 64), 4, sigma_px=3.2)
+    assert own_big[0, 0, 8, 10] > fixed_big[0, 0, 8, 10]
+
+
+def test_a_head_radius_is_what_a_pinhole_sees_of_it():
+    """Straight below a pinhole 3 m up with 500 px of focal length, a 1.7 m person's head (radius
+    0.095 m, centre 1.605 m up, 1.395 m from the lens) spans 500 x 0.095 / 1.395 = 34 px."""
+    pytest.importorskip("torch", reason="the train extra (torch) is not installed")
+    sys.path.insert(0, str(TRAIN.parent))
+    import train
+
+    from agent.geometry.camera import CameraModel
+
+    camera = CameraModel.straight_down(640, 480, 3.0, focal_px=500.0)
+    radii = train.head_radii_px(camera, np.array([[0.0, 0.0]]), np.array([1.7]))
+    assert radii == pytest.approx([500 * 0.095 / 1.395], rel=1e-3)
