@@ -47,11 +47,12 @@ def check_calibration(config: AgentConfig) -> CheckResult:
 def check_model(config: AgentConfig, cpuinfo: Path = Path("/proc/cpuinfo"), machine: str = "") -> CheckResult:
     """Build the configured detector; an ONNX model is opened and one warm-up inference is run.
 
-    A warning for an INT8 model (metadata `precision = int8`, as
-    `models/train.py` writes it) on an x86-64 CPU without VNNI, where ONNX
-    Runtime's 8-bit convolutions can saturate and the shipped model finds
-    fewer people (models/README.md). `cpuinfo` and `machine` (default
-    `platform.machine()`) say which CPU this is.
+    A warning for an INT8 model with 8-bit weights (metadata `precision =
+    int8` without `weight_bits = 7`) on an x86-64 CPU without VNNI, where
+    ONNX Runtime's 8-bit convolutions can saturate and such a model finds
+    fewer people (models/README.md). `models/train.py` writes 7-bit weights,
+    which do not saturate, and says so in the metadata. `cpuinfo` and
+    `machine` (default `platform.machine()`) say which CPU this is.
     """
     name = "model"
     detector = config.detector
@@ -76,15 +77,17 @@ def check_model(config: AgentConfig, cpuinfo: Path = Path("/proc/cpuinfo"), mach
     model_format = f", format {layout.format}" if layout is not None else ""
     detail = f"{detector.model}: loaded and warm-up inference ran in {elapsed_ms:.0f} ms{model_format}"
     metadata = getattr(getattr(onnx, "model", None), "metadata", {})
-    if metadata.get("precision") == "int8" and _x86_without_vnni(cpuinfo, machine or platform.machine()):
+    eight_bit_weights = metadata.get("precision") == "int8" and metadata.get("weight_bits") != "7"
+    if eight_bit_weights and _x86_without_vnni(cpuinfo, machine or platform.machine()):
         return CheckResult(
             name,
             "warn",
-            f"{detail}; an INT8 model on an x86-64 CPU without VNNI ({cpuinfo} lists no vnni flag): "
+            f"{detail}; an INT8 model with 8-bit weights on an x86-64 CPU without VNNI ({cpuinfo} lists "
+            "no vnni flag): "
             "ONNX Runtime's 8-bit convolutions can saturate here and miss heads that FP32 finds "
             "(models/README.md, 'INT8 depends on the CPU')",
-            "set detector.model to an FP32 copy of the model (for the shipped one, footfall_head_fp32.onnx "
-            "in the same folder): the same accuracy on every CPU",
+            "set detector.model to an FP32 copy of the model, or quantise it with 7-bit weights "
+            "(ONNX Runtime's reduce_range, as models/train.py does): the same accuracy on every CPU",
         )
     return CheckResult(name, "ok", detail)
 
