@@ -34,6 +34,7 @@ from simdata import TRAIN_SEED_BASE, fisheye_training_seeds, training_frames
 from agent.config_base import parse_size_px
 from agent.detect.centrepoint import CENTREPOINT_METADATA, INPUT_SIZE_KEY
 from agent.geometry.camera import CameraModel
+from agent.sim.figures import head_radius_m
 
 _SIZE = (INPUT_WIDTH_PX, INPUT_HEIGHT_PX)
 
@@ -61,9 +62,9 @@ _SIGMA_RANGE_PX = (1.5, 8.0)  # a head's own Gaussian (`--sigma-per-radius`), in
 
 def head_radii_px(camera: CameraModel, floor_m: np.ndarray, heights_m: np.ndarray) -> np.ndarray:
     """How many pixels of `camera` the head of each person (floor (N, 2) m, heights (N,) m) spans from
-    its centre: the simulator's head radius (`agent.sim.figures`) at the head's centre, the mean of
-    the floor's two directions (a fisheye squeezes one of them far out)."""
-    radii_m = 0.095 * (0.8 + 0.2 * heights_m / 1.7)
+    its centre: the simulator's head radius (`agent.sim.figures.head_radius_m`) at the head's centre,
+    the mean of the floor's two directions (a fisheye squeezes one of them far out)."""
+    radii_m = np.asarray(head_radius_m(heights_m), dtype=np.float64)
     centre_m = heights_m - radii_m
     centre_px = camera.floor_to_pixels(floor_m, centre_m)
     spans = [
@@ -322,7 +323,7 @@ def quantise(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
             per_channel=True,
             # 7-bit weights: an x86-64 CPU without VNNI (AVX2 only) multiplies 8-bit activations by
             # 8-bit signed weights in pairs summed into 16 bits, which saturates with 8-bit weights
-            # (ONNX Runtime's quantisation guide); with 7 bits every CPU computes the same integers.
+            # (ONNX Runtime's quantisation guide); with 7 bits no such sum can saturate on any CPU.
             reduce_range=True,
         )
     stride = _stride(onnx.load(str(fp32)))

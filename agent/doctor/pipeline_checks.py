@@ -83,8 +83,8 @@ def check_model(config: AgentConfig, cpuinfo: Path = Path("/proc/cpuinfo"), mach
             name,
             "warn",
             f"{detail}; an INT8 model with 8-bit weights on an x86-64 CPU without VNNI ({cpuinfo} lists "
-            "no vnni flag): "
-            "ONNX Runtime's 8-bit convolutions can saturate here and miss heads that FP32 finds "
+            "no vnni flag): ONNX Runtime's 8-bit convolutions can saturate here and miss heads that FP32 "
+            "finds "
             "(models/README.md, 'INT8 with 8-bit weights depends on the CPU')",
             "set detector.model to an FP32 copy of the model, or quantise it with 7-bit weights "
             "(ONNX Runtime's reduce_range, as models/train.py does): the same accuracy on every CPU",

@@ -44,6 +44,11 @@ def _shade(colour: BGR, factor: float) -> BGR:
     )
 
 
+def head_radius_m(height_m: float | npt.NDArray[np.float64]) -> float | npt.NDArray[np.float64]:
+    """The radius (m) of the drawn head of a person `height_m` tall (a float or an array of them)."""
+    return 0.095 * (0.8 + 0.2 * height_m / 1.7)
+
+
 def body_parts(person: Person, t_s: float) -> list[Capsule]:
     """The capsules of `person` at `t_s` (empty when absent), walking gait included."""
     position = person.position_m(t_s)
@@ -114,7 +119,7 @@ def body_parts(person: Person, t_s: float) -> list[Capsule]:
         parts.append(
             Capsule(at(arm, half + 0.05, 0.3 * h), at(arm, half + 0.05, 0.4 * h), 0.1, look.bag_bgr, 0.4)
         )
-    head_r = 0.095 * (0.8 + 0.2 * h / 1.7)
+    head_r = float(head_radius_m(h))
     head_z = h - head_r
     parts.append(
         Capsule(at(0.02, 0, head_z - 0.05), at(0.02, 0, head_z), head_r, look.skin_bgr, 0.95, highlight=True)
