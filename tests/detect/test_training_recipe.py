@@ -114,3 +114,38 @@ def test_a_head_radius_is_what_a_pinhole_sees_of_it():
     camera = CameraModel.straight_down(640, 480, 3.0, focal_px=500.0)
     radii = train.head_radii_px(camera, np.array([[0.0, 0.0]]), np.array([1.7]))
     assert radii == pytest.approx([500 * 0.095 / 1.395], rel=1e-3)
+
+
+def test_augment_gives_each_pixel_exactly_its_colour_change_and_flips_the_heads_with_it():
+    """The per-frame lookup table equals the colour change worked on every pixel (float32, to the bit);
+    a flipped frame carries its head points with it."""
+    pytest.importorskip("torch", reason="the train extra (torch) is not installed")
+    sys.path.insert(0, str(TRAIN.parent))
+    import train
+
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, size=(40, 12, 16, 3), dtype=np.uint8)
+    images[:, 2, 3] = (255, 0, 0)  # a red pixel under a head at (3.5, 2.5)
+    heads = [np.array([[3.5, 2.5, 1.0]]) for _ in images]
+    out, moved = train.augment(np.random.default_rng(7), images, heads)
+
+    draw = np.random.default_rng(7)  # the same draws, in the same order, applied to every pixel
+    greys = flips = 0
+    for image, result, head in zip(images, out, moved, strict=True):
+        pixels = image.astype(np.float32) / 255.0
+        if flip_x := draw.random() < 0.5:
+            pixels = pixels[:, ::-1]
+        if flip_y := draw.random() < 0.5:
+            pixels = pixels[::-1]
+        gain = draw.uniform(0.6, 1.4) * draw.uniform(0.9, 1.1, size=3)
+        pixels = (np.clip((pixels - 0.5) * draw.uniform(0.7, 1.3) + 0.5, 0, 1) * gain).astype(np.float32)
+        pixels = np.clip(pixels, 0, 1) ** draw.uniform(0.7, 1.4)
+        if draw.random() < 0.12:
+            pixels = np.repeat(pixels.mean(axis=2, keepdims=True), 3, axis=2)
+            greys += 1
+        assert result.dtype == np.float32 and np.array_equal(result, pixels.transpose(2, 0, 1))
+        u, v = (16 - 3.5 if flip_x else 3.5), (12 - 2.5 if flip_y else 2.5)
+        assert head.tolist() == [[u, v, 1.0]]
+        assert result[0, int(v), int(u)] >= result[1, int(v), int(u)]  # the red pixel went with it
+        flips += flip_x or flip_y
+    assert greys > 0 and flips > 0
