@@ -214,9 +214,12 @@ def tof_frames(
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x70F, sensor.rows, sensor.cols]))
     offsets_mm = rng.normal(0.0, sensor.zone_offset_mm, size=(sensor.rows, sensor.cols))
     centre_secant = np.sqrt(1.0 + tx.mean(axis=2) ** 2 + ty.mean(axis=2) ** 2)
+    starts_s = np.array([person.t_start_s for person in people])
+    ends_s = np.array([person.t_end_s for person in people])
     for index in range(int(np.floor(duration_s * fps)) + 1):
         t_s = index / fps
-        clean_m, dark = _zone_distances_m(sensor, people, t_s, tx, ty, centre_secant)
+        present = [people[i] for i in np.flatnonzero((starts_s <= t_s) & (t_s <= ends_s))]
+        clean_m, dark = _zone_distances_m(sensor, present, t_s, tx, ty, centre_secant)
         clean_mm = clean_m * 1000.0
         sigma = np.maximum(sensor.noise_floor_mm, sensor.noise_fraction * clean_mm)
         noisy = clean_mm + offsets_mm + rng.normal(0.0, 1.0, size=clean_mm.shape) * sigma

@@ -32,6 +32,7 @@ CHECKSUM_MARK = b"*"
 MAX_LINE_BYTES = 2048  # a 16x16 frame of 5-digit distances fits with room to spare
 MAX_DISTANCE_MM = 65_535
 _ALLOWED_SHAPES = {(4, 4), (8, 8), (1, 2), (2, 2), (16, 16)}
+_PRINTABLE = bytes(range(32, 127))
 
 
 class SerialProtocolError(FootfallError):
@@ -126,7 +127,7 @@ def parse_line(line: bytes) -> Message:
         raise SerialProtocolError(
             f"byte {star + 1}: expected four hex digits of CRC, got {crc_text!r}"
         ) from None
-    if not all(32 <= b < 127 for b in body):
+    if body.translate(None, _PRINTABLE):  # a byte is left over: not printable ASCII
         offset = next(i for i, b in enumerate(body) if not 32 <= b < 127) + 1
         raise SerialProtocolError(
             f"byte {offset}: expected printable ASCII, got {line[offset : offset + 1]!r}"
@@ -163,8 +164,15 @@ def _parse_depth(fields: list[bytes]) -> DepthFrame:
     values = fields[4:]
     if len(values) != rows * cols:
         raise SerialProtocolError(f"TOF: {rows}x{cols} needs {rows * cols} distances, got {len(values)}")
-    distances = [_int_field(fields, 4 + i, f"distance {i}", 0, MAX_DISTANCE_MM) for i in range(len(values))]
-    return DepthFrame(seq, np.array(distances, dtype=np.uint16).reshape(rows, cols))
+    lengths = [len(value) for value in values]
+    if b"".join(values).isdigit() and min(lengths) >= 1 and max(lengths) <= 5:
+        # Every field is 1-5 digits, so at most 99,999: only the upper bound needs checking.
+        distances = np.array(list(map(int, values)), dtype=np.int64)
+        if distances.max() <= MAX_DISTANCE_MM:
+            return DepthFrame(seq, distances.astype(np.uint16).reshape(rows, cols))
+    # Something is wrong: find the first bad field and name it.
+    checked = [_int_field(fields, 4 + i, f"distance {i}", 0, MAX_DISTANCE_MM) for i in range(len(values))]
+    return DepthFrame(seq, np.array(checked, dtype=np.uint16).reshape(rows, cols))
 
 
 @dataclass

@@ -78,6 +78,9 @@ def _with_crc(body: bytes) -> bytes:
         (_with_crc(b"TOF,1,8,8," + b",".join([b"100"] * 63)), "8x8 needs 64 distances, got 63"),
         (_with_crc(b"TOF,1,3,5," + b",".join([b"100"] * 15)), "unsupported zone layout 3x5"),
         (_with_crc(b"TOF,1,4,4," + b",".join([b"100"] * 15) + b",99999"), "expected 0..65535, got 99999"),
+        (_with_crc(b"TOF,1,2,2,100,,100,100"), "field 5 (distance 1): expected a decimal integer, got b''"),
+        (_with_crc(b"TOF,1,2,2,100,100,-5,100"), "field 6 (distance 2): expected a decimal integer"),
+        (_with_crc(b"TOF,1,2,2,100,100,100,1234567"), "field 7 (distance 3): expected a decimal integer"),
         (_with_crc(b"CNT,1,\x01N"), "byte 7: expected printable ASCII"),
         (b"$" + b"A" * MAX_LINE_BYTES + b"*0000", "expected at most"),
     ],
@@ -86,6 +89,12 @@ def test_bad_lines_name_what_is_wrong(line: bytes, message: str) -> None:
     with pytest.raises(SerialProtocolError) as caught:
         parse_line(line)
     assert message in str(caught.value)
+
+
+def test_distances_with_leading_zeros_up_to_six_digits_are_read() -> None:
+    parsed = parse_line(_with_crc(b"TOF,7,2,2,065535,00042,0,1"))
+    assert isinstance(parsed, DepthFrame)
+    assert parsed.distances_mm.tolist() == [[65535, 42], [0, 1]]
 
 
 def test_framer_resynchronises_after_garbage_within_one_valid_frame() -> None:
