@@ -218,9 +218,7 @@ def tof_frames(
     ends_s = np.array([person.t_end_s for person in people])
     for index in range(int(np.floor(duration_s * fps)) + 1):
         t_s = index / fps
-        present = [
-            person for person, here in zip(people, (starts_s <= t_s) & (t_s <= ends_s), strict=True) if here
-        ]
+        present = [people[int(i)] for i in np.flatnonzero((starts_s <= t_s) & (t_s <= ends_s))]
         clean_m, dark = _zone_distances_m(sensor, present, t_s, tx, ty, centre_secant)
         clean_mm = clean_m * 1000.0
         sigma = np.maximum(sensor.noise_floor_mm, sensor.noise_fraction * clean_mm)
