@@ -62,3 +62,7 @@ if [ "$for_tests" -eq 1 ]; then
         echo "$wanted" > "$bench_stamp"
     fi
 fi
+# Byte-compile our own code, as a non-editable install would: every `footfall` process then starts
+# from the cached bytecode (about 0.2 s sooner) even where PYTHONDONTWRITEBYTECODE is set. A stale
+# file is never used: Python compares it with the source's time stamp and size.
+.venv/bin/python -m compileall -q -j 2 agent collector >/dev/null
