@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -407,3 +408,42 @@ def test_an_int8_model_on_an_x86_cpu_without_vnni_is_a_warning(
     assert result.status == status, result
     if status == "warn":
         assert str(cpuinfo) in result.detail and "FP32" in result.fix and "7-bit" in result.fix
+
+
+def test_the_model_check_times_a_frame_with_the_model_and_its_other_precision_twin(tmp_path: Path) -> None:
+    """The installer learns what a frame costs on this device, with either of the shipped files."""
+    from agent.config import load_config
+    from agent.doctor.pipeline_checks import check_model, precision_twin
+
+    config = write_config(tmp_path / "footfall.toml", good_changes(tmp_path, 1883))
+    result = check_model(load_config(config))
+    assert result.status == "ok", result
+    assert re.search(
+        r"one 640x480 frame takes \d+\.\d ms here, footfall_head_fp32.onnx beside it \d+\.\d ms",
+        result.detail,
+    )
+    assert precision_twin(MODEL) == MODEL.with_name("footfall_head_fp32.onnx")
+    assert precision_twin(MODEL.with_name("footfall_head_fp32.onnx")) == MODEL
+    lone = tmp_path / "mine_int8.onnx"
+    shutil.copy(MODEL, lone)
+    assert precision_twin(lone) is None  # no mine_fp32.onnx beside it
+    assert precision_twin(ROOT / "models" / "other.onnx") is None
+
+
+@pytest.mark.parametrize(
+    ("twin", "mine_ms", "twin_ms", "advice"),
+    [
+        ("footfall_head_fp32.onnx", 8.4, 6.8, "footfall_head_fp32.onnx (a little more accurate) suits it"),
+        ("footfall_head_fp32.onnx", 8.4, 8.4, "footfall_head_fp32.onnx (a little more accurate) suits it"),
+        ("footfall_head_fp32.onnx", 1.3, 2.6, ""),  # a VNNI CPU: INT8 is the faster, keep it
+        ("footfall_head_int8.onnx", 2.6, 1.3, "INT8 is faster on this CPU, so footfall_head_int8.onnx"),
+        ("footfall_head_int8.onnx", 6.8, 6.0, ""),  # barely faster: FP32's accuracy is worth more
+    ],
+)
+def test_the_file_that_suits_this_cpu_is_named(
+    twin: str, mine_ms: float, twin_ms: float, advice: str
+) -> None:
+    from agent.doctor.pipeline_checks import precision_advice
+
+    said = precision_advice(Path(twin), mine_ms, twin_ms)
+    assert (advice in said) if advice else said == ""
