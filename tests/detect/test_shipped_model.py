@@ -82,3 +82,22 @@ def test_a_wide_fisheye_gets_more_heads_found_with_a_larger_input():
     (hits_small, people), (hits_large, _) = found[(320, 240)], found[(448, 336)]
     assert people >= 90
     assert hits_large >= hits_small + 0.03 * people, found
+
+
+def test_the_int8_model_reads_the_picture_in_fp32_and_has_7_bit_weights_elsewhere():
+    """`train.quantise`: the first convolution (on the picture) stays FP32; every other weight is
+    quantised to -64..64 (ONNX Runtime's reduce_range), so that a pair of 8-bit activations times
+    weights sums to at most 255 x 64 x 2 = 32,640, inside the 16 bits a CPU without VNNI adds into."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(MODELS / "footfall_head_int8.onnx")).graph
+    weights = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    first = [n for n in graph.node if n.op_type == "Conv" and graph.input[0].name in n.input]
+    assert len(first) == 1 and weights[first[0].input[1]].dtype == np.float32
+    int8_weights = [w for w in weights.values() if w.dtype == np.int8 and w.ndim == 4]  # not zero points
+    assert len(int8_weights) == 12  # the other twelve convolutions
+    assert all(np.abs(w.astype(int)).max() <= 64 for w in int8_weights)
+    quantised_convs = [n for n in graph.node if n.op_type == "Conv" and n is not first[0]]
+    assert len(quantised_convs) == 12
