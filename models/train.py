@@ -310,7 +310,8 @@ def quantise(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
 
     The first convolution, on the picture itself, stays FP32: with its three input channels it gains
     nothing from 8 bits (it ran faster in FP32, and the picture needs no quantising then), and its
-    7-bit weights cost the crowd most of its lost recall (models/README.md, "INT8").
+    7-bit weights cost the crowd most of its lost recall (models/README.md, "The first convolution
+    stays FP32").
     """
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process

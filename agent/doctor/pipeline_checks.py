@@ -61,9 +61,9 @@ def check_model(config: AgentConfig, cpuinfo: Path = Path("/proc/cpuinfo"), mach
     The detail also says what one 640 x 480 frame costs the detector here
     (median of a few runs, ms), and what the other precision's copy beside
     the file costs (`footfall_head_fp32.onnx` beside `footfall_head_int8.onnx`
-    and back): INT8 is faster only where the CPU has fast 8-bit
-    instructions (VNNI, or an Arm CPU's dot product), so the installer
-    learns which file suits this device.
+    and back): INT8 was the faster on a VNNI Xeon and no faster on an
+    AVX2-only AMD EPYC (models/README.md, "Speed"), so the installer learns
+    which file suits this device.
     """
     name = "model"
     detector = config.detector
