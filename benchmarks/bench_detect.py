@@ -5,11 +5,17 @@
 YOLOv8n models come from benchmarks/build_yolov8n.py (random weights: speed
 does not depend on them); without `--yolo-dir` only the shipped models are
 timed. Every model runs with ONNX Runtime on the CPU with one intra-op
-thread and full graph optimisation, on the same rendered 640 x 480 frames of
-the `busy` scenario, after a warm-up. `inference` is `session.run` alone;
-`detect` (shipped models only) adds resizing and decoding, the agent's
-real per-frame cost. Times are wall-clock per frame on an otherwise idle
-machine; run it twice and keep the lower figures if anything else is busy.
+thread (which ONNX Runtime runs on the calling thread) and full graph
+optimisation, on the same rendered 640 x 480 frames of the `busy` scenario,
+after a warm-up. `inference` is `session.run` alone; `detect` (shipped
+models only) adds resizing and decoding, the agent's real per-frame cost.
+
+Times are the calling thread's CPU time, so another process taking the
+core does not count; and the models take turns, round by round, over the
+same frames, so a machine that runs faster or slower for a while (shared
+machines do) moves every model alike. The speed-up over YOLOv8n at 320 is
+worked out in each round, from that round's medians, and the table gives
+the median round's figure and the lowest and highest.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import os
 import platform
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,27 +47,45 @@ def frames(count: int) -> list[Frame]:
     return [Frame(FrameMeta(i, i * 0.2, 640, 480), renderer.frame(i * 0.2)) for i in range(count)]
 
 
-def time_inference(model: OnnxModel, images: list[Frame], repeats: int) -> list[float]:
-    """Milliseconds per `session.run` on each frame's input tensor."""
-    tensors = [model.prepare(f.image)[0] for f in images]
+def time_inference(model: OnnxModel, tensors: list[np.ndarray]) -> list[float]:
+    """CPU milliseconds of this thread per `session.run`, one per input tensor."""
     times = []
-    for _ in range(repeats):
-        for tensor in tensors:
-            started = time.perf_counter()
-            model.run(tensor)
-            times.append((time.perf_counter() - started) * 1000)
+    for tensor in tensors:
+        started = time.thread_time()
+        model.run(tensor)
+        times.append((time.thread_time() - started) * 1000)
     return times
 
 
-def time_detect(detector: OnnxDetector, images: list[Frame], repeats: int) -> list[float]:
-    """Milliseconds per `detect` (resize, inference, decoding) on each frame."""
+def time_detect(detector: OnnxDetector, images: list[Frame]) -> list[float]:
+    """CPU milliseconds of this thread per `detect` (resize, inference, decoding), one per frame."""
     times = []
-    for _ in range(repeats):
-        for frame in images:
-            started = time.perf_counter()
-            detector.detect(frame)
-            times.append((time.perf_counter() - started) * 1000)
+    for frame in images:
+        started = time.thread_time()
+        detector.detect(frame)
+        times.append((time.thread_time() - started) * 1000)
     return times
+
+
+@dataclass
+class Timed:
+    """One model under test and its times: per round, CPU ms per frame of inference and of detect."""
+
+    name: str
+    path: Path
+    model: OnnxModel
+    detector: OnnxDetector | None
+    tensors: list[np.ndarray]
+    inference_ms: list[list[float]] = field(default_factory=list)
+    detect_ms: list[list[float]] = field(default_factory=list)
+
+
+def speedups(model_rounds: list[list[float]], reference_rounds: list[list[float]]) -> list[float]:
+    """Per round, the reference's median time over the model's (how many times faster the model ran)."""
+    return [
+        float(np.median(reference)) / float(np.median(model))
+        for model, reference in zip(model_rounds, reference_rounds, strict=True)
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--yolo-dir", type=Path, help="folder with yolov8n_320.onnx and yolov8n_640.onnx")
     parser.add_argument("--frames", type=int, default=20)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=10, help="turns each model takes over the frames")
     args = parser.parse_args(argv)
     images = frames(args.frames)
     # The shipped model at its own 320 x 240, and the INT8 one at the 448 x 336 an installer sets
@@ -82,34 +107,42 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.yolo_dir:
         entries += [(f"YOLOv8n {s}", args.yolo_dir / f"yolov8n_{s}.onnx", False, None) for s in (320, 640)]
-    rows = []
+    timed = []
     for name, path, ours, input_size in entries:
         config = OnnxDetectorConfig(type="onnx", model=path, threads=1, input_size=input_size)
-        if ours:
-            detector = OnnxDetector(config)
-            model = detector.model
-        else:
-            model = OnnxModel.open(path, threads=1)
+        detector = OnnxDetector(config) if ours else None
+        model = detector.model if detector else OnnxModel.open(path, threads=1)
+        if detector is None:
             model.warm_up()
-        inference = time_inference(model, images, args.repeats)
-        detect = time_detect(detector, images, args.repeats) if ours else []
-        rows.append((name, model, path, inference, detect))
-    reference = next((np.median(r[3]) for r in rows if r[0] == "YOLOv8n 320"), None)
+        timed.append(Timed(name, path, model, detector, [model.prepare(f.image)[0] for f in images]))
+    for round_index in range(args.rounds):
+        for entry in timed:
+            entry.inference_ms.append(time_inference(entry.model, entry.tensors))
+            if entry.detector is not None:
+                entry.detect_ms.append(time_detect(entry.detector, images))
+        print(f"round {round_index + 1}/{args.rounds}", file=sys.stderr, flush=True)
+    reference = next((t for t in timed if t.name == "YOLOv8n 320"), None)
     print(
         f"ONNX Runtime {ort.__version__}, 1 thread, {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores; {args.frames} busy frames x {args.repeats}\n"
+        f"{os.cpu_count()} cores; {args.frames} busy frames x {args.rounds} rounds, models taking turns; "
+        "CPU time of the calling thread\n"
     )
     print(
-        "| model | input (w x h) | file (MB) | inference median (ms) | p90 (ms) | detect median (ms) | x faster than YOLOv8n 320 |"
+        "| model | input (w x h) | file (MB) | inference median (ms) | p90 (ms) | detect median (ms) "
+        "| x faster than YOLOv8n 320 (median round; lowest-highest) |"
     )
     print("|---|---|---:|---:|---:|---:|---:|")
-    for name, model, path, inference, detect in rows:
-        median = float(np.median(inference))
-        speedup = f"{reference / median:.1f}" if reference else "-"
-        detect_text = f"{np.median(detect):.2f}" if detect else "-"
+    for t in timed:
+        inference = np.concatenate(t.inference_ms)
+        detect_text = f"{np.median(np.concatenate(t.detect_ms)):.2f}" if t.detect_ms else "-"
+        speedup = "-"
+        if reference is not None:
+            ratios = speedups(t.inference_ms, reference.inference_ms)
+            speedup = f"{np.median(ratios):.1f} ({min(ratios):.1f}-{max(ratios):.1f})"
         print(
-            f"| {name} | {model.input.width_px} x {model.input.height_px} | {path.stat().st_size / 1e6:.2f} | "
-            f"{median:.2f} | {np.percentile(inference, 90):.2f} | {detect_text} | {speedup} |"
+            f"| {t.name} | {t.model.input.width_px} x {t.model.input.height_px} | "
+            f"{t.path.stat().st_size / 1e6:.2f} | {np.median(inference):.2f} | "
+            f"{np.percentile(inference, 90):.2f} | {detect_text} | {speedup} |"
         )
     return 0
 

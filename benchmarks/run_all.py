@@ -97,8 +97,8 @@ BENCHMARKS = (
         "Detectors (`benchmarks/bench_detect.py`)",
         "bench_detect.py",
         _yolo_args(),
-        ("--frames", "5", "--repeats", "2", *_yolo_args()),
-        "Wall-clock inference on one ONNX Runtime thread; YOLOv8n has random weights "
+        ("--frames", "5", "--rounds", "2", *_yolo_args()),
+        "CPU time of one ONNX Runtime thread per inference, the models taking turns over the same frames; YOLOv8n has random weights "
         "(`benchmarks/build_yolov8n.py`), speed does not depend on them.",
     ),
     Benchmark(

@@ -112,3 +112,27 @@ def test_run_all_replaces_only_its_section() -> None:
     assert appended.endswith("<!-- /bench:c -->\n")
     text = run_all._tables_as_markdown("title line\n\n| a | b |\n|---|---|\n| 1 | 2 |\nafter")
     assert text.startswith("```text\ntitle line\n```") and "| 1 | 2 |" in text and text.endswith("after\n```")
+
+
+def test_detect_speedup_is_worked_out_per_round() -> None:
+    bench = _load("bench_detect")
+    # A model twice as fast as the reference in round 1 and four times in round 2, whatever the
+    # machine's speed in each round: each round's ratio of medians, not a ratio of pooled figures.
+    model_ms = [[5.0, 5.0, 9.0], [1.0, 1.0, 1.0]]
+    reference_ms = [[10.0, 10.0, 10.0], [4.0, 4.0, 4.0]]
+    assert bench.speedups(model_ms, reference_ms) == [2.0, 4.0]
+    with pytest.raises(ValueError):
+        bench.speedups(model_ms, reference_ms[:1])
+
+
+def test_detect_times_each_shipped_model_in_turns(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("bench_detect")
+    assert bench.main(["--frames", "2", "--rounds", "2"]) == 0
+    out = capsys.readouterr()
+    assert "2 busy frames x 2 rounds, models taking turns" in out.out
+    rows = [line for line in out.out.splitlines() if line.startswith("| footfall head")]
+    assert len(rows) == 3
+    for row in rows:
+        inference_ms, detect_ms = float(row.split("|")[4]), float(row.split("|")[6])
+        assert 0 < inference_ms <= detect_ms * 1.5  # detect adds resizing and decoding to the run
+    assert out.err.count("round ") == 2
