@@ -53,7 +53,7 @@ def config_text(scenario: Scenario, width_px: int = 640, height_px: int = 480) -
         "[detector]",
         'type = "onnx"                   # the shipped overhead head model (models/README.md)',
         'model = "../../models/footfall_head_int8.onnx"',
-        "score_threshold = 0.4",
+        "score_threshold = 0.15           # faint heads too: the tracker weighs them (tracker.low_score)",
         "threads = 1",
     ]
     input_size = model_input_size(scenario)
@@ -72,6 +72,8 @@ def config_text(scenario: Scenario, width_px: int = 640, height_px: int = 480) -
         'type = "kalman"',
         "min_separation_m = 0.3          # a second peak this close to a head is that person (shoulder, bag)",
         "weak_confirm_apart_m = 0.6      # a weak head clear of everyone else may confirm a newcomer",
+        "low_score = 0.4                 # under this a head is faint: it starts and confirms nothing",
+        "faint_apart_m = 0.6             # a faint head clear of everyone else keeps its track moving",
         "measurement_m = 0.05            # the model's head points scatter 0.015-0.04 m around the head (std)",
         "appearance_weight_m = 2.0       # colours of hair and shoulders tell neighbours in a crowd apart",
     ]

@@ -51,6 +51,7 @@ def build_tracker(config: TrackerConfig, in_view: ViewTest | None = None) -> Tra
             measurement_m=config.measurement_m,
             min_separation_m=config.min_separation_m,
             weak_confirm_apart_m=config.weak_confirm_apart_m,
+            faint_apart_m=config.faint_apart_m,
             show_missed=config.show_missed,
             appearance_weight_m=config.appearance_weight_m,
             in_view=in_view,

@@ -57,6 +57,15 @@ class KalmanTrackerConfig(Section):
         "bag or shoulder beside a person (0.6 for the shipped head model); 0 = off: only confident "
         "detections feed new tracks, as in ByteTrack.",
     )
+    faint_apart_m: float = Field(
+        default=0.0,
+        ge=0,
+        description="Overhead cameras: a faint detection (under low_score, which the detector's "
+        "score_threshold must let through) at least this far from every other detection and from "
+        "everyone matched keeps a confirmed track whose person it missed going, so someone the model "
+        "scores low for a moment is still followed, and counted, across a line (0.6 for the shipped "
+        "head model, with low_score 0.4 and the detector's score_threshold 0.15); 0 = off.",
+    )
     appearance_weight_m: float = Field(
         default=0.0,
         ge=0,

@@ -23,7 +23,13 @@ detecting time ends. Overhead, with `weak_confirm_apart_m`, a tentative
 track may also take a weak detection that lies clear of everyone matched in
 the update: a person the model scores weakly, a fast walker at a door, is
 then confirmed, and counted, before they are past the line, while a pram or
-a bag beside its person still feeds nothing. A confirmed track that the
+a bag beside its person still feeds nothing. Overhead, with
+`faint_apart_m`, a confirmed track that was matched at the last detection
+and is missed now may take a faint detection (under `low_score`) that lies
+clear of every other detection and person and inside the picture: someone
+the model scores low for a moment (hair the colour of the floor) is still
+followed across a line; such a match does not renew the track, which still
+ends `max_age_s` after its last clear detection. A confirmed track that the
 detector misses for up to `show_missed` detections in a row is still
 reported, at its prediction, if that prediction lies within the area where
 tracked people have been seen so far: a detector blinks (a person half
@@ -104,6 +110,9 @@ _UNALIKE = 0.3
 # How much farther than the uncertainty gate (in standard deviations) that may be: a person the
 # detector placed badly, or who turned while unseen, not a newcomer beside a track that lost its person.
 _REFIND_GATE = 2.0
+# How far inside the camera's view a faint detection must lie to move a track (`faint_apart_m`): a
+# head whose top is that near the edge of a ceiling camera's picture is leaving or entering it.
+_EDGE_MARGIN_M = 0.2
 
 
 @dataclass
@@ -210,7 +219,10 @@ class KalmanTracker:
     a tentative track (see `_apart_from_people`); `weak_confirm_apart_m` (0 =
     off): a weak detection (`low_score` to `high_score`) at least this far
     from everyone matched in the same update may feed a tentative track, which
-    otherwise takes confident detections only; `show_missed` (0 = off):
+    otherwise takes confident detections only; `faint_apart_m` (0 = off): a
+    faint detection (under `low_score`) at least this far from every other
+    detection and person matched may move a confirmed track that missed its
+    person (see `_follow_faintly`); `show_missed` (0 = off):
     detections in a row a confirmed track may miss and still be reported at
     its prediction, inside the area where people have been seen; `in_view`
     (None = unknown): the floor the camera sees, to end at once a missed track
@@ -232,6 +244,7 @@ class KalmanTracker:
         measurement_m: float = 0.08,
         min_separation_m: float = 0.0,
         weak_confirm_apart_m: float = 0.0,
+        faint_apart_m: float = 0.0,
         show_missed: int = 1,
         appearance_weight_m: float = 0.0,
         in_view: ViewTest | None = None,
@@ -247,6 +260,7 @@ class KalmanTracker:
         for name, value in (
             ("min_separation_m", min_separation_m),
             ("weak_confirm_apart_m", weak_confirm_apart_m),
+            ("faint_apart_m", faint_apart_m),
             ("appearance_weight_m", appearance_weight_m),
         ):
             if not value >= 0:
@@ -268,6 +282,7 @@ class KalmanTracker:
         self._r = measurement_m**2
         self._min_separation_m = min_separation_m
         self._weak_confirm_apart_m = weak_confirm_apart_m
+        self._faint_apart_m = faint_apart_m
         self._show_missed = show_missed
         self._appearance_weight_m = appearance_weight_m
         self._in_view = in_view
@@ -316,6 +331,7 @@ class KalmanTracker:
         # Stage 2b, with appearance: a confirmed track still unmatched, predicted inside the picture,
         # takes a left-over confident detection that looks like it, outside its uncertainty gate.
         _, left_high = self._associate(self._predicted_in_view(left_tracks), points, left_high, by_looks=True)
+        faintly_followed = self._follow_faintly(points, confirmed)
         left_high = self._apart_from_people(points.points_m, left_high, self._min_separation_m)
         left_tentative, left_high = self._associate(tentative, points, left_high)
         if self._weak_confirm_apart_m > 0:
@@ -324,6 +340,7 @@ class KalmanTracker:
         left_high = self._not_beside_a_first_miss(points.points_m, left_high)
         missed = np.flatnonzero(~table.matched_now)
         table.unseen_s[missed] += dt_s
+        table.unseen_s[faintly_followed] += dt_s
         if self._in_view is not None and len(missed):
             walked_out = missed[~self._in_view(table.states[missed, :2])]
             table.unseen_s[walked_out] = np.inf  # ends below, whatever max_age_s
@@ -483,6 +500,64 @@ class KalmanTracker:
         nearest = np.linalg.norm(points_m[candidates][:, None, :] - people[None, :, :], axis=2).min(axis=1)
         kept: Rows = candidates[nearest >= distance_m]
         return kept
+
+    def _follow_faintly(self, points: FloorPoints, confirmed: Rows) -> Rows:
+        """Stage 2c, overhead (`faint_apart_m`): confirmed tracks still unmatched that were matched at
+        the previous detection take faint detections (under `low_score`) clear of every other
+        detection and of everyone matched (`_lone`); returns the rows that took one.
+
+        Not at the picture's edge: there a faint peak is as likely the
+        shoulders of someone whose head has just left the picture.
+        Such a match moves the track with its person but does not renew it:
+        its unseen time keeps running, so a track followed only by faint
+        detections still ends after `max_age_s`, as an unseen one does, and
+        one that settles on a faint peak where nobody is (a bag on the floor)
+        does not live on there.
+        """
+        if self._faint_apart_m == 0:
+            return np.zeros(0, dtype=np.intp)
+        table = self._table
+        faint = self._well_inside(points.points_m, np.flatnonzero(points.scores < self._low))
+        faint = self._lone(points.points_m, faint, self._faint_apart_m)
+        candidates = confirmed[~table.matched_now[confirmed] & (table.misses[confirmed] == 0)]
+        unseen_s = table.unseen_s[candidates].copy()
+        left, _ = self._associate(candidates, points, faint)
+        followed: Rows = candidates[~np.isin(candidates, left)]
+        table.unseen_s[followed] = unseen_s[~np.isin(candidates, left)]
+        return followed
+
+    def _well_inside(self, points_m: FloatArray, candidates: Rows) -> Rows:
+        """The detections `candidates` that are `_EDGE_MARGIN_M` or more inside the camera's view in
+        every direction along the floor's axes (all of them when the view is unknown)."""
+        if self._in_view is None or not len(candidates):
+            return candidates
+        inside = np.ones(len(candidates), dtype=bool)
+        for step_m in (
+            (_EDGE_MARGIN_M, 0.0),
+            (-_EDGE_MARGIN_M, 0.0),
+            (0.0, _EDGE_MARGIN_M),
+            (0.0, -_EDGE_MARGIN_M),
+        ):
+            inside &= self._in_view(points_m[candidates] + np.array(step_m))
+        kept: Rows = candidates[inside]
+        return kept
+
+    def _lone(self, points_m: FloatArray, candidates: Rows, distance_m: float) -> Rows:
+        """The detections `candidates` at least `distance_m` from every other detection and from
+        everyone matched in this update (`_apart_from_people`).
+
+        A faint peak (under `low_score`) in a crowd is as likely a shoulder, a
+        bag or a neighbour's second peak as a missed head, and a track that
+        takes it drifts onto someone else; a faint peak with nobody else near
+        is the person the track lost, scored low for a moment (a head whose
+        hair is the colour of the floor, straight under the camera).
+        """
+        if not len(candidates):
+            return candidates
+        others = np.linalg.norm(points_m[candidates][:, None, :] - points_m[None, :, :], axis=2)
+        others[np.arange(len(candidates)), candidates] = np.inf
+        alone: Rows = candidates[others.min(axis=1) >= distance_m]
+        return self._apart_from_people(points_m, alone, distance_m)
 
     def _not_beside_a_first_miss(self, points_m: FloatArray, candidates: Rows) -> Rows:
         """The left-over detections farther than `max_distance_m` from every confirmed track that was

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from agent.config import load_config
+from agent.evaluate import HEAD_DETECTOR_THRESHOLD, tracker_config
 from agent.geometry.calibration_file import load_calibration
 from agent.sim.installer import config_text
 from agent.sim.scenarios import SCENARIOS, get_scenario
@@ -72,6 +73,9 @@ def test_committed_installer_files_match_the_scenario(name: str) -> None:
     assert config.source.type == "sim" and config.source.scenario == name
     assert [line.name for line in config.lines] == [line.name for line in scenario.layout.lines]
     assert config.calibration.type == "file"
+    # The evaluation's stages with `--model` (issue 7's figures) are the tracker the installer writes.
+    assert config.tracker == tracker_config("kalman", overhead=True)
+    assert config.detector.type == "onnx" and config.detector.score_threshold == HEAD_DETECTOR_THRESHOLD
     camera = load_calibration(config.calibration.path)
     expected = scenario.camera.model(640, 480)
     probe = np.array([[1.0, 0.5], [-2.0, 1.5]])

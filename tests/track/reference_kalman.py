@@ -45,12 +45,14 @@ class ReferenceKalmanTracker:
         measurement_m: float = 0.08,
         min_separation_m: float = 0.0,
         weak_confirm_apart_m: float = 0.0,
+        faint_apart_m: float = 0.0,
         show_missed: int = 1,
     ) -> None:
         self.max_distance_m, self.min_hits, self.max_age_s = max_distance_m, min_hits, max_age_s
         self.high, self.low, self.accel, self.r = high_score, low_score, accel_m_s2, measurement_m**2
         self.min_separation_m = min_separation_m
         self.weak_confirm_apart_m = weak_confirm_apart_m
+        self.faint_apart_m = faint_apart_m
         self.show_missed = show_missed
         self.seen: list[np.ndarray] = []  # every position a confirmed track was matched at
         self.tracks: list[_Track] = []
@@ -78,6 +80,19 @@ class ReferenceKalmanTracker:
         low = [i for i, s in enumerate(scores) if self.low <= s < self.high]
         left, left_high = self._associate([t for t in self.tracks if t.confirmed], xy, high)
         _, left_low = self._associate(left, xy, low)
+        if self.faint_apart_m > 0:
+            lone = [
+                i
+                for i, score in enumerate(scores)
+                if score < self.low
+                and all(np.linalg.norm(xy[i] - xy[j]) >= self.faint_apart_m for j in range(len(xy)) if j != i)
+            ]
+            candidates = [t for t in self.tracks if t.confirmed and not t.matched_now and t.misses == 0]
+            unseen_s = {t.id: t.unseen_s for t in candidates}
+            left_candidates, _ = self._associate(candidates, xy, self._apart(xy, lone, self.faint_apart_m))
+            for track in candidates:  # a faint match moves the track but does not renew it
+                if not any(track is left for left in left_candidates):
+                    track.unseen_s = unseen_s[track.id] + dt_s
         left_high = self._apart(xy, left_high, self.min_separation_m)
         left_tentative, left_high = self._associate(
             [t for t in self.tracks if not t.confirmed], xy, left_high

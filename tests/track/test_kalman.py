@@ -217,6 +217,84 @@ def test_weak_detections_confirm_a_newcomer_only_clear_of_other_people(
     assert _newcomer_scored_weakly(tracker, beside) == frames
 
 
+def _walked_while_faint_m(tracker: KalmanTracker, beside: bool) -> tuple[float, int]:
+    """How far past x = -0.4 m the first track of a walker is reported, and how many tracks they get:
+    along y = 0 at 0.8 m/s at 10 fps, scored 0.8, then 0.2 for 2 s from x = -0.4 m (a head the colour
+    of the floor, straight under the camera), then 0.8 again; `beside`: another shopper walks
+    alongside, 0.5 m away, confidently detected throughout."""
+    reported_x: dict[int, list[float]] = {}
+    for i in range(60):
+        t = 0.1 * i
+        x = -1.5 + 0.8 * t
+        score = 0.2 if 1.4 <= t < 3.4 else 0.8
+        xy, scores = [(x, 0.0)], [score]
+        if beside:
+            xy, scores = [(x, 0.0), (x, 0.5)], [score, 0.8]
+        tracks = tracker.update(points(t, xy, scores))
+        for track_id, position in zip(tracks.ids.tolist(), tracks.positions_m, strict=True):
+            if abs(position[1]) < 0.25:
+                reported_x.setdefault(track_id, []).append(float(position[0]))
+    first = reported_x[min(reported_x)]
+    return max(first) + 0.4, len(reported_x)
+
+
+@pytest.mark.parametrize(
+    ("faint_apart_m", "beside", "followed_m"),
+    [(0.0, False, (-0.2, 0.2)), (0.6, False, (0.6, 0.9)), (0.6, True, (-0.2, 0.2))],
+)
+def test_a_faint_detection_clear_of_everyone_moves_a_walkers_track_for_max_age_s(
+    faint_apart_m: float, beside: bool, followed_m: tuple[float, float]
+) -> None:
+    """Scored under `low_score`, a walker's track is reported one frame at its prediction, then hidden
+    until it ends (max_age_s 1 s): a line they cross meanwhile sees nobody cross it. With
+    `faint_apart_m` the faint detections move the track with them for its remaining max_age_s (0.8 m/s
+    for up to 1 s), but only where nobody else is near (beside a shopper a faint peak may be a shoulder
+    or a bag); either way the track ends 1 s after its last clear detection, and the walker gets a second
+    track when the score comes back."""
+    tracker = KalmanTracker(min_hits=3, low_score=0.4, min_separation_m=0.3, faint_apart_m=faint_apart_m)
+    walked_m, tracks = _walked_while_faint_m(tracker, beside)
+    assert followed_m[0] <= walked_m <= followed_m[1]
+    assert tracks == 2
+
+
+@pytest.mark.parametrize(("knows_the_view", "farthest_m"), [(False, (2.9, 3.0)), (True, (2.7, 2.85))])
+def test_a_faint_detection_at_the_pictures_edge_does_not_move_a_track(
+    knows_the_view: bool, farthest_m: tuple[float, float]
+) -> None:
+    """Walking out of the picture (it ends at x = 3 m), a shopper is scored faintly from x = 2.5 m:
+    the last 0.2 m before the edge, where a faint peak is as likely the shoulders of someone whose
+    head has left the picture, move the track only when the tracker does not know the view."""
+
+    def in_view(points_m: np.ndarray) -> np.ndarray:
+        return np.asarray(points_m)[:, 0] < 3.0
+
+    tracker = KalmanTracker(
+        min_hits=2, low_score=0.4, faint_apart_m=0.6, in_view=in_view if knows_the_view else None
+    )
+    farthest = -np.inf
+    for i in range(40):
+        t = 0.1 * i
+        x = 0.0 + 0.8 * t
+        if x >= 3.0:
+            break
+        tracks = tracker.update(points(t, [(x, 0.0)], [0.8 if x < 2.5 else 0.2]))
+        farthest = max([farthest, *tracks.positions_m[:, 0].tolist()])
+    assert farthest_m[0] <= farthest <= farthest_m[1]
+
+
+def test_a_faint_detection_does_not_bring_back_a_track_that_missed() -> None:
+    """Only a track matched at the previous detection may take a faint one: after a frame with no
+    detection at all, a faint peak where the track coasts is as likely a shadow as the person."""
+    tracker = KalmanTracker(min_hits=2, max_age_s=1.0, low_score=0.4, faint_apart_m=0.6)
+    for i in range(5):
+        tracks = tracker.update(points(0.1 * i, [(0.1 * i, 0.0)]))
+    [track_id] = tracks.ids.tolist()
+    assert tracker.update(points(0.5, [(0.5, 0.0)], [0.2])).ids.tolist() == [track_id]  # followed
+    tracker.update(points(0.6, []))  # missed
+    tracker.update(points(0.7, [(0.7, 0.0)], [0.2]))
+    assert tracker.update(points(0.8, [(0.8, 0.0)], [0.2])).ids.tolist() == []  # lost, not followed
+
+
 def crowd(seed: int, frames: int = 150, people: int = 25) -> list[tuple[FloorPoints, bool]]:
     """A seeded crowd on a 9 m square at 10 fps: noisy, missed, weak and false detections, and
     stretches where the motion gate skips detection (the bool: detected)."""
@@ -248,6 +326,7 @@ def crowd(seed: int, frames: int = 150, people: int = 25) -> list[tuple[FloorPoi
         {"show_missed": 0},
         {"show_missed": 3, "min_hits": 2},
         {"min_separation_m": 0.3, "weak_confirm_apart_m": 0.6},
+        {"min_separation_m": 0.3, "weak_confirm_apart_m": 0.6, "low_score": 0.4, "faint_apart_m": 0.6},
     ],
 )
 def test_batched_tracker_gives_the_tracks_of_a_per_track_reference(kwargs: dict[str, float]) -> None:
