@@ -62,9 +62,10 @@ class KalmanTrackerConfig(Section):
         ge=0,
         description="Overhead cameras: a faint detection (under low_score, which the detector's "
         "score_threshold must let through) at least this far from every other detection and from "
-        "everyone matched keeps a confirmed track whose person it missed going, so someone the model "
-        "scores low for a moment is still followed, and counted, across a line (0.6 for the shipped "
-        "head model, with low_score 0.4 and the detector's score_threshold 0.15); 0 = off.",
+        "everyone matched, and inside the picture, moves a confirmed track that missed its person, "
+        "without renewing it (it still ends max_age_s after its last clear detection), so someone the "
+        "model scores low for a moment is still followed, and counted, across a line (0.6 for the "
+        "shipped head model, with low_score 0.4 and the detector's score_threshold 0.15); 0 = off.",
     )
     appearance_weight_m: float = Field(
         default=0.0,
