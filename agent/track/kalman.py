@@ -222,7 +222,7 @@ class KalmanTracker:
     otherwise takes confident detections only; `faint_apart_m` (0 = off): a
     faint detection (under `low_score`) at least this far from every other
     detection and person matched may move a confirmed track that missed its
-    person (see `_follow_faintly`); `show_missed` (0 = off):
+    person, without renewing it (see `_follow_faintly`); `show_missed` (0 = off):
     detections in a row a confirmed track may miss and still be reported at
     its prediction, inside the area where people have been seen; `in_view`
     (None = unknown): the floor the camera sees, to end at once a missed track
@@ -331,6 +331,8 @@ class KalmanTracker:
         # Stage 2b, with appearance: a confirmed track still unmatched, predicted inside the picture,
         # takes a left-over confident detection that looks like it, outside its uncertainty gate.
         _, left_high = self._associate(self._predicted_in_view(left_tracks), points, left_high, by_looks=True)
+        # Stage 2c, overhead: a confirmed track still unmatched follows a faint detection clear of
+        # everyone, without being renewed by it.
         faintly_followed = self._follow_faintly(points, confirmed)
         left_high = self._apart_from_people(points.points_m, left_high, self._min_separation_m)
         left_tentative, left_high = self._associate(tentative, points, left_high)
@@ -395,7 +397,13 @@ class KalmanTracker:
         return Tracks(t_s, table.ids[shown], table.states[shown, :2], ended_ids=tuple(ended_ids.tolist()))
 
     def _associate(
-        self, tracks: Rows, points: FloorPoints, candidates: Rows, *, by_looks: bool = False
+        self,
+        tracks: Rows,
+        points: FloorPoints,
+        candidates: Rows,
+        *,
+        by_looks: bool = False,
+        renew: bool = True,
     ) -> tuple[Rows, Rows]:
         """Match the table rows `tracks` to the detections `candidates`, correct the matched tracks
         together, and return the unmatched of each (in their order).
@@ -404,7 +412,9 @@ class KalmanTracker:
         difference of the two descriptors times `appearance_weight_m`.
         `by_looks`: a pair is allowed outside the track's uncertainty gate, up
         to `_REFIND_GATE` times as far, when both sides were seen and their
-        descriptors differ by at most `_REFIND_APPEARANCE`.
+        descriptors differ by at most `_REFIND_APPEARANCE`. `renew` False: a
+        match moves the track but neither counts as a hit nor resets its
+        unseen time (`_follow_faintly`).
         """
         if not len(tracks) or not len(candidates):
             return tracks, candidates
@@ -431,7 +441,7 @@ class KalmanTracker:
         rows, cols = linear_sum_assignment(cost)
         real = cost[rows, cols] < _NO_MATCH
         rows, cols = rows[real], cols[real]
-        self._correct(tracks[rows], detections_m[cols], None if looks is None else looks[cols])
+        self._correct(tracks[rows], detections_m[cols], None if looks is None else looks[cols], renew)
         left_tracks = np.ones(len(tracks), dtype=bool)
         left_tracks[rows] = False
         left_candidates = np.ones(len(candidates), dtype=bool)
@@ -501,29 +511,29 @@ class KalmanTracker:
         kept: Rows = candidates[nearest >= distance_m]
         return kept
 
-    def _follow_faintly(self, points: FloorPoints, confirmed: Rows) -> Rows:
-        """Stage 2c, overhead (`faint_apart_m`): confirmed tracks still unmatched that were matched at
-        the previous detection take faint detections (under `low_score`) clear of every other
-        detection and of everyone matched (`_lone`); returns the rows that took one.
+    def _follow_faintly(self, points: FloorPoints, tracks: Rows) -> Rows:
+        """Stage 2c, overhead (`faint_apart_m`): the confirmed rows `tracks` still unmatched that were
+        matched at the previous detection take faint detections (under `low_score`) clear of every
+        other detection and of everyone matched (`_lone`) and not at the picture's edge
+        (`_well_inside`); returns the rows that took one.
 
-        Not at the picture's edge: there a faint peak is as likely the
-        shoulders of someone whose head has just left the picture.
-        Such a match moves the track with its person but does not renew it:
-        its unseen time keeps running, so a track followed only by faint
-        detections still ends after `max_age_s`, as an unseen one does, and
-        one that settles on a faint peak where nobody is (a bag on the floor)
-        does not live on there.
+        At the edge a faint peak is as likely the shoulders of someone whose
+        head has just left the picture. Such a match moves the track with its
+        person but does not renew it: it is no hit towards confirmation, and
+        the track's unseen time keeps running, so a track followed only by
+        faint detections still ends after `max_age_s`, as an unseen one does,
+        and one that settles on a faint peak where nobody is (a bag on the
+        floor) does not live on there. Tentative tracks do not take faint
+        detections (tried on the accuracy clips: no count and no IDF1 changed).
         """
-        if self._faint_apart_m == 0:
-            return np.zeros(0, dtype=np.intp)
         table = self._table
+        if self._faint_apart_m == 0 or not len(tracks):
+            return np.zeros(0, dtype=np.intp)
         faint = self._well_inside(points.points_m, np.flatnonzero(points.scores < self._low))
         faint = self._lone(points.points_m, faint, self._faint_apart_m)
-        candidates = confirmed[~table.matched_now[confirmed] & (table.misses[confirmed] == 0)]
-        unseen_s = table.unseen_s[candidates].copy()
-        left, _ = self._associate(candidates, points, faint)
+        candidates = tracks[~table.matched_now[tracks] & (table.misses[tracks] == 0)]
+        left, _ = self._associate(candidates, points, faint, renew=False)
         followed: Rows = candidates[~np.isin(candidates, left)]
-        table.unseen_s[followed] = unseen_s[~np.isin(candidates, left)]
         return followed
 
     def _well_inside(self, points_m: FloatArray, candidates: Rows) -> Rows:
@@ -630,7 +640,9 @@ class KalmanTracker:
             self._motion_dt_s = dt_s
         return self._motion_matrices
 
-    def _correct(self, tracks: Rows, positions_m: FloatArray, looks: FloatArray | None) -> None:
+    def _correct(
+        self, tracks: Rows, positions_m: FloatArray, looks: FloatArray | None, renew: bool = True
+    ) -> None:
         """Update the table rows `tracks` with their matched detections `positions_m` (M, 2), together,
         and their descriptors with `looks` (M, K) when given (an exponential moving average at
         `_APPEARANCE_RATE`; the first one as it is, a NaN row leaves the track's as it was)."""
@@ -648,10 +660,11 @@ class KalmanTracker:
         innovation = positions_m - states[:, :2]
         table.states[tracks] = states + (gain @ innovation[:, :, None])[:, :, 0]
         table.covariances[tracks] = covariances - gain @ covariances[:, :2, :]  # (I - K H) P
-        table.hits[tracks] += 1
-        table.unseen_s[tracks] = 0.0
+        if renew:
+            table.hits[tracks] += 1
+            table.unseen_s[tracks] = 0.0
+            table.confirmed[tracks] |= table.hits[tracks] >= self._min_hits
         table.matched_now[tracks] = True
-        table.confirmed[tracks] |= table.hits[tracks] >= self._min_hits
         if looks is not None:
             known = table.appearance[tracks]
             updated = np.where(np.isnan(known), looks, known + _APPEARANCE_RATE * (looks - known))

@@ -63,6 +63,7 @@ class ReferenceKalmanTracker:
         """As `KalmanTracker.update`."""
         dt_s = 0.0 if self.last_t_s is None else max(0.0, points.t_s - self.last_t_s)
         self.last_t_s = points.t_s
+        self._dt_s = dt_s
         for track in self.tracks:
             if dt_s > 0:
                 f = np.eye(4)
@@ -81,18 +82,8 @@ class ReferenceKalmanTracker:
         left, left_high = self._associate([t for t in self.tracks if t.confirmed], xy, high)
         _, left_low = self._associate(left, xy, low)
         if self.faint_apart_m > 0:
-            lone = [
-                i
-                for i, score in enumerate(scores)
-                if score < self.low
-                and all(np.linalg.norm(xy[i] - xy[j]) >= self.faint_apart_m for j in range(len(xy)) if j != i)
-            ]
             candidates = [t for t in self.tracks if t.confirmed and not t.matched_now and t.misses == 0]
-            unseen_s = {t.id: t.unseen_s for t in candidates}
-            left_candidates, _ = self._associate(candidates, xy, self._apart(xy, lone, self.faint_apart_m))
-            for track in candidates:  # a faint match moves the track but does not renew it
-                if not any(track is left for left in left_candidates):
-                    track.unseen_s = unseen_s[track.id] + dt_s
+            self._associate(candidates, xy, self._lone_faint(xy, scores), renew=False)
         left_high = self._apart(xy, left_high, self.min_separation_m)
         left_tentative, left_high = self._associate(
             [t for t in self.tracks if not t.confirmed], xy, left_high
@@ -116,6 +107,16 @@ class ReferenceKalmanTracker:
             if track.confirmed and track.matched_now:
                 self.seen.append(track.state[:2].copy())
         return self._end_and_report(points.t_s, coasting=False)
+
+    def _lone_faint(self, xy: np.ndarray, scores: np.ndarray) -> list[int]:
+        """Detections under `low` at least `faint_apart_m` from every other one and every person matched."""
+        lone = [
+            i
+            for i, score in enumerate(scores)
+            if score < self.low
+            and all(np.linalg.norm(xy[i] - xy[j]) >= self.faint_apart_m for j in range(len(xy)) if j != i)
+        ]
+        return self._apart(xy, lone, self.faint_apart_m)
 
     def _apart(self, xy: np.ndarray, candidates: list[int], distance_m: float) -> list[int]:
         """The `candidates` at least `distance_m` from every confirmed track matched now (0: all)."""
@@ -147,7 +148,7 @@ class ReferenceKalmanTracker:
         return Tracks(t_s, np.array([t.id for t in shown], dtype=np.int64), positions, tuple(ended))
 
     def _associate(
-        self, tracks: list[_Track], xy: np.ndarray, candidates: list[int]
+        self, tracks: list[_Track], xy: np.ndarray, candidates: list[int], renew: bool = True
     ) -> tuple[list[_Track], list[int]]:
         if not tracks or not candidates:
             return tracks, candidates
@@ -162,7 +163,7 @@ class ReferenceKalmanTracker:
         matched_tracks, matched_points = set(), set()
         for r, c in zip(*linear_sum_assignment(cost), strict=True):
             if cost[r, c] < _NO_MATCH:
-                self._correct(tracks[r], xy[candidates[c]])
+                self._correct(tracks[r], xy[candidates[c]], renew)
                 matched_tracks.add(r)
                 matched_points.add(c)
         return (
@@ -170,12 +171,15 @@ class ReferenceKalmanTracker:
             [i for c, i in enumerate(candidates) if c not in matched_points],
         )
 
-    def _correct(self, track: _Track, position_m: np.ndarray) -> None:
+    def _correct(self, track: _Track, position_m: np.ndarray, renew: bool = True) -> None:
         s = _H @ track.covariance @ _H.T + np.eye(2) * self.r
         gain = track.covariance @ _H.T @ np.linalg.inv(s)
         track.state = track.state + gain @ (position_m - _H @ track.state)
         track.covariance = (np.eye(4) - gain @ _H) @ track.covariance
+        track.matched_now = True
+        if not renew:  # a faint match moves the track but does not renew it
+            track.unseen_s += self._dt_s
+            return
         track.hits += 1
         track.unseen_s = 0.0
-        track.matched_now = True
         track.confirmed = track.confirmed or track.hits >= self.min_hits
