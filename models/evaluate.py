@@ -13,7 +13,11 @@ unless `--input-size` names one for all (`--views` averages mirrored
 pictures, `detector.views`), and with the scenario's camera as
 its calibration (heads at 1.7 m), as an installed detector runs: a weak
 detection within `--same-person-m` (0.3 m) on the floor of a much stronger
-one is dropped (`agent.detect.same_person`; 0 keeps it).
+one is dropped (`agent.detect.same_person`; 0 keeps it). `--threshold`
+(0.4) is the score from which the installer's tracker takes a head as a
+head (`tracker.low_score`); the installed detector passes heads from 0.15,
+but the faint ones below 0.4 only move a track already following someone
+(`tracker.faint_apart_m`), so they are not scored here.
 
 Scoring, per frame: a detection and a person match when the detection's
 pixel, projected to the floor at that person's height, is within
