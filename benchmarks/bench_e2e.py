@@ -13,10 +13,13 @@ Config. The installer config `config/scenarios/NAME.toml` (calibration,
 lines, zones) with these `--set` overrides, the same for both parts below:
 the clip as a `file` source read as fast as possible (`realtime = false`);
 the installer's detector settings (`busy`'s fisheye keeps its 448 x 336
-input) with the shipped INT8 model, `score_threshold = 0.4`, `threads = 1`
-and the motion gate on by default, and
-`point_height_m = 1.7` (the model points at the head top); the `kalman`
-tracker with its defaults; the heatmap on; the outbox in a temporary folder.
+input, every scenario its `score_threshold`) with the shipped INT8 model,
+`threads = 1` and the motion gate on by default, and `point_height_m = 1.7`
+(the model points at the head top); the installer's tracker (the `kalman`
+tracker with the shipped head model's settings: appearance, faint heads);
+the heatmap on; the outbox in a temporary folder. Until 2026-12-02 03:00 it
+ran every scenario at `score_threshold = 0.4` with the tracker's defaults
+(no appearance).
 
 1. In process, one thread, pinned to one CPU (OpenCV, its FFmpeg decoder
    and ONNX Runtime on one thread): the agent's own `build_counting` stages
@@ -110,10 +113,8 @@ def overrides(clip: Path, outbox: Path, mqtt_port: int, extra: tuple[str, ...] =
     return [
         f'source={{type="file", path="{clip}", realtime=false, loop=false}}',
         f'detector.model="{MODEL}"',
-        "detector.score_threshold=0.4",
         "detector.threads=1",
         "calibration.point_height_m=1.7",
-        'tracker={type="kalman"}',
         "heatmap.enabled=true",
         f'outbox.path="{outbox}"',
         f"mqtt.port={mqtt_port}",

@@ -5,8 +5,12 @@
 Stages timed, per frame, as the camera pipeline runs them: motion gate ->
 detector (the shipped INT8 model, one thread, at the input size the
 installer sets for the scenario's camera: 448 x 336 under `busy`'s fisheye,
-the model's 320 x 240 elsewhere) -> floor projection -> tracker -> line
-counters (`agent.runtime.counting.FloorCounting`, as the agent runs them).
+the model's 320 x 240 elsewhere, and the installer's threshold, 0.15) ->
+floor projection -> tracker (the installer's settings for the head model,
+`agent.evaluate.tracker_config`; its colour descriptors are not sampled
+here) -> line counters (`agent.runtime.counting.FloorCounting`, as the agent
+runs them). Until 2026-12-02 03:00 the detector ran at 0.4 and the tracker
+with its defaults.
 When the gate skips a frame the tracker is told so
 (`update(..., detected=False)`) and the tracks coast; while a track awaits
 confirmation or someone tracked is within `line_watch_m` of a counting line
@@ -33,12 +37,12 @@ from pathlib import Path
 from agent.analytics.config import LineConfig
 from agent.detect import GatedDetector, MotionGate, OnnxDetectorConfig, build_detector
 from agent.detect.config import MotionGateConfig
+from agent.evaluate import HEAD_DETECTOR_THRESHOLD, tracker_config
 from agent.geometry.projector import CameraProjector
 from agent.runtime.counting import FloorCounting
 from agent.sim.installer import model_input_size
 from agent.sim.render import ScenarioRenderer
 from agent.sim.scenarios import SCENARIOS
-from agent.track.config import KalmanTrackerConfig
 from agent.types import Frame, FrameMeta
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "footfall_head_int8.onnx"
@@ -67,13 +71,15 @@ def run(
     own (320 x 240) when not `installed`."""
     projector = CameraProjector(renderer.camera, _HEAD_HEIGHT_M)
     input_size = model_input_size(renderer.scenario) if installed else None
-    config = OnnxDetectorConfig(type="onnx", model=MODEL, threads=1, input_size=input_size)
+    config = OnnxDetectorConfig(
+        type="onnx", model=MODEL, threads=1, input_size=input_size, score_threshold=HEAD_DETECTOR_THRESHOLD
+    )
     detector = GatedDetector(build_detector(config, projector), None if gate is None else MotionGate(gate))
     lines = [
         LineConfig(name=line.name, start=line.start_m, end=line.end_m, in_side=line.in_side, hysteresis_m=0.1)
         for line in renderer.scenario.layout.lines
     ]
-    floor = FloorCounting(KalmanTrackerConfig(type="kalman"), lines, projector.sees)
+    floor = FloorCounting(tracker_config("kalman", overhead=True), lines, projector.sees)
     detected, crossings = 0, 0
     started = time.process_time()
     for frame in frames:

@@ -89,7 +89,8 @@ def test_e2e_in_process_and_agent_on_a_committed_clip(tmp_path: Path) -> None:
 
 
 def test_e2e_keeps_the_installed_detector_settings(tmp_path: Path) -> None:
-    """Only the model, threshold and threads are the benchmark's: `busy` keeps its fisheye input size."""
+    """Only the model and threads are the benchmark's: `busy` keeps its fisheye input size, its
+    threshold and the installer's tracker (appearance and faint heads cost CPU too)."""
     bench = _load("bench_e2e")
     from agent.config import load_config
 
@@ -101,6 +102,9 @@ def test_e2e_keeps_the_installed_detector_settings(tmp_path: Path) -> None:
     assert config.detector.model == bench.MODEL
     assert config.detector.input_size == (448, 336)
     assert config.detector.views == 2
+    installed = load_config(bench.CONFIG_DIR / "busy.toml")
+    assert config.detector.score_threshold == installed.detector.score_threshold
+    assert config.tracker == installed.tracker
 
 
 def test_run_all_replaces_only_its_section() -> None:
