@@ -25,8 +25,10 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import onnxruntime as ort
@@ -38,6 +40,7 @@ from agent.sim.scenarios import SCENARIOS
 from agent.types import Frame, FrameMeta
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
+T = TypeVar("T")
 
 
 def frames(count: int) -> list[Frame]:
@@ -47,22 +50,12 @@ def frames(count: int) -> list[Frame]:
     return [Frame(FrameMeta(i, i * 0.2, 640, 480), renderer.frame(i * 0.2)) for i in range(count)]
 
 
-def time_inference(model: OnnxModel, tensors: list[np.ndarray]) -> list[float]:
-    """CPU milliseconds of this thread per `session.run`, one per input tensor."""
+def cpu_ms_each(call: Callable[[T], object], items: list[T]) -> list[float]:
+    """CPU milliseconds of this thread that `call` takes on each of `items`, in order."""
     times = []
-    for tensor in tensors:
+    for item in items:
         started = time.thread_time()
-        model.run(tensor)
-        times.append((time.thread_time() - started) * 1000)
-    return times
-
-
-def time_detect(detector: OnnxDetector, images: list[Frame]) -> list[float]:
-    """CPU milliseconds of this thread per `detect` (resize, inference, decoding), one per frame."""
-    times = []
-    for frame in images:
-        started = time.thread_time()
-        detector.detect(frame)
+        call(item)
         times.append((time.thread_time() - started) * 1000)
     return times
 
@@ -117,9 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         timed.append(Timed(name, path, model, detector, [model.prepare(f.image)[0] for f in images]))
     for round_index in range(args.rounds):
         for entry in timed:
-            entry.inference_ms.append(time_inference(entry.model, entry.tensors))
+            entry.inference_ms.append(cpu_ms_each(entry.model.run, entry.tensors))
             if entry.detector is not None:
-                entry.detect_ms.append(time_detect(entry.detector, images))
+                entry.detect_ms.append(cpu_ms_each(entry.detector.detect, images))
         print(f"round {round_index + 1}/{args.rounds}", file=sys.stderr, flush=True)
     reference = next((t for t in timed if t.name == "YOLOv8n 320"), None)
     print(
