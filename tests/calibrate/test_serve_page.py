@@ -51,7 +51,8 @@ PHONE = {"width": 390, "height": 844}
 MARKS_M = [(-2.0, -1.2), (2.0, -1.2), (2.2, 2.4), (-2.2, 2.4), (0.6, 0.9)]
 DOOR_M = [(-1.2, 0.3), (1.2, 0.3)]
 ZONE_M = [(-1.5, 0.3), (1.5, 0.3), (1.5, 2.2), (-1.5, 2.2)]
-pytestmark = pytest.mark.slow
+# One worker runs the module: one screenshot folder.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve_page")]
 
 
 @pytest.fixture(scope="module")

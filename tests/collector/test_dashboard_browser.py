@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "collector"
 SITE, TZ = "shop-berlin", "Europe/Berlin"
 LAST_DAY = date(2025, 3, 16)  # a Sunday; the store runs Mon 3 to Sun 16 March 2025
-pytestmark = pytest.mark.slow
+# One worker runs the module: one screenshot folder.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dashboard_browser")]
 
 
 @pytest.fixture(scope="module")

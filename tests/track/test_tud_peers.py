@@ -19,6 +19,9 @@ pytest.importorskip("motmetrics")
 pytest.importorskip("supervision")
 pytest.importorskip("norfair")
 
+# One worker runs the module: its fixture builds the TUD detections once (20-40 s).
+pytestmark = pytest.mark.xdist_group("tud_peers")
+
 SEEDS = list(range(1, 9))
 # IDF1 of agent.track.KalmanTracker with its defaults, measured with
 # `python benchmarks/tracking_tud.py --seeds 1-8` (0.928 and 0.926), less 0.02 of headroom.
