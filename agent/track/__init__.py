@@ -52,6 +52,7 @@ def build_tracker(config: TrackerConfig, in_view: ViewTest | None = None) -> Tra
             min_separation_m=config.min_separation_m,
             weak_confirm_apart_m=config.weak_confirm_apart_m,
             faint_apart_m=config.faint_apart_m,
+            relink_speed_m_s=config.relink_speed_m_s,
             show_missed=config.show_missed,
             appearance_weight_m=config.appearance_weight_m,
             in_view=in_view,

@@ -29,7 +29,12 @@ and is missed now may take a faint detection (under `low_score`) that lies
 clear of every other detection and person and inside the picture: someone
 the model scores low for a moment (hair the colour of the floor) is still
 followed across a line; such a match does not renew the track, which still
-ends `max_age_s` after its last clear detection. A confirmed track that the
+ends `max_age_s` after its last clear detection. With `relink_speed_m_s`, a
+track confirmed where a confirmed track that is missed now could have walked
+since its last match, and that does not look unlike it, takes over that
+track's id (the old one ends without being reported as ended): someone the
+detector lost in a crowd for a few frames, and found again outside the old
+track's gate, keeps their identity. A confirmed track that the
 detector misses for up to `show_missed` detections in a row is still
 reported, at its prediction, if that prediction lies within the area where
 tracked people have been seen so far: a detector blinks (a person half
@@ -110,6 +115,9 @@ _UNALIKE = 0.3
 # How much farther than the uncertainty gate (in standard deviations) that may be: a person the
 # detector placed badly, or who turned while unseen, not a newcomer beside a track that lost its person.
 _REFIND_GATE = 2.0
+# Beyond the walk at `relink_speed_m_s` and the measurement noise, how far a found person's first detection
+# may lie from their last one (m): a head point moves that much as a person turns or bends.
+_RELINK_MARGIN_M = 0.2
 # How far inside the camera's view a faint detection must lie to move a track (`faint_apart_m`): a
 # head whose top is that near the edge of a ceiling camera's picture is leaving or entering it.
 _EDGE_MARGIN_M = 0.2
@@ -136,6 +144,10 @@ class _TrackTable:
     confirmed: BoolArray
     matched_now: BoolArray
     misses: IntArray
+    origins_m: FloatArray  # (T, 2) m: each track's first detection
+    born_t_s: FloatArray  # (T,) s: when
+    last_seen_m: FloatArray  # (T, 2) m: where each track was at its last renewing match
+    last_seen_t_s: FloatArray  # (T,) s: when
     appearance: FloatArray  # (T, K) descriptors (NaN until seen); K = 0 until a detection brings one
 
     @classmethod
@@ -150,6 +162,10 @@ class _TrackTable:
             np.zeros(0, bool),
             np.zeros(0, bool),
             np.zeros(0, np.int64),
+            np.zeros((0, 2)),
+            np.zeros(0),
+            np.zeros((0, 2)),
+            np.zeros(0),
             np.zeros((0, 0)),
         )
 
@@ -168,11 +184,16 @@ class _TrackTable:
         self.confirmed = self.confirmed[kept]
         self.matched_now = self.matched_now[kept]
         self.misses = self.misses[kept]
+        self.origins_m = self.origins_m[kept]
+        self.born_t_s = self.born_t_s[kept]
+        self.last_seen_m = self.last_seen_m[kept]
+        self.last_seen_t_s = self.last_seen_t_s[kept]
         self.appearance = self.appearance[kept]
 
     def append(
         self,
         first_id: int,
+        t_s: float,
         positions_m: FloatArray,
         covariance: FloatArray,
         confirmed: bool,
@@ -195,6 +216,10 @@ class _TrackTable:
         self.confirmed = np.concatenate([self.confirmed, np.full(count, confirmed)])
         self.matched_now = np.concatenate([self.matched_now, np.ones(count, bool)])
         self.misses = np.concatenate([self.misses, np.zeros(count, np.int64)])
+        self.origins_m = np.concatenate([self.origins_m, positions_m])
+        self.born_t_s = np.concatenate([self.born_t_s, np.full(count, t_s)])
+        self.last_seen_m = np.concatenate([self.last_seen_m, positions_m])
+        self.last_seen_t_s = np.concatenate([self.last_seen_t_s, np.full(count, t_s)])
         self.appearance = np.concatenate([self.appearance, appearance])
 
     def widen_appearance(self, size: int) -> None:
@@ -225,7 +250,9 @@ class KalmanTracker:
     otherwise takes confident detections only; `faint_apart_m` (0 = off): a
     faint detection (under `low_score`) at least this far from every other
     detection and person matched may move a confirmed track that missed its
-    person, without renewing it (see `_follow_faintly`); `show_missed` (0 = off):
+    person, without renewing it (see `_follow_faintly`); `relink_speed_m_s` (0 =
+    off): a track confirmed where a confirmed track missed now could have walked
+    at this speed since its last match takes its id (see `_relink`); `show_missed` (0 = off):
     detections in a row a confirmed track may miss and still be reported at
     its prediction, inside the area where people have been seen; `in_view`
     (None = unknown): the floor the camera sees, to end at once a missed track
@@ -248,6 +275,7 @@ class KalmanTracker:
         min_separation_m: float = 0.0,
         weak_confirm_apart_m: float = 0.0,
         faint_apart_m: float = 0.0,
+        relink_speed_m_s: float = 0.0,
         show_missed: int = 1,
         appearance_weight_m: float = 0.0,
         in_view: ViewTest | None = None,
@@ -264,6 +292,7 @@ class KalmanTracker:
             ("min_separation_m", min_separation_m),
             ("weak_confirm_apart_m", weak_confirm_apart_m),
             ("faint_apart_m", faint_apart_m),
+            ("relink_speed_m_s", relink_speed_m_s),
             ("appearance_weight_m", appearance_weight_m),
         ):
             if not value >= 0:
@@ -286,6 +315,7 @@ class KalmanTracker:
         self._min_separation_m = min_separation_m
         self._weak_confirm_apart_m = weak_confirm_apart_m
         self._faint_apart_m = faint_apart_m
+        self._relink_speed_m_s = relink_speed_m_s
         self._show_missed = show_missed
         self._appearance_weight_m = appearance_weight_m
         self._in_view = in_view
@@ -326,6 +356,7 @@ class KalmanTracker:
         low = np.flatnonzero((scores >= self._low) & (scores < self._high))
         confirmed = np.flatnonzero(table.confirmed)
         tentative = np.flatnonzero(~table.confirmed)
+        was_confirmed = table.confirmed.copy()
         # Stage 1: confident detections against confirmed tracks; stage 2: left-over confirmed
         # tracks against weak detections; stage 3: tentative tracks against left-over confident ones,
         # and overhead (3b) against left-over weak ones clear of everyone matched.
@@ -350,8 +381,9 @@ class KalmanTracker:
             walked_out = missed[~self._in_view(table.states[missed, :2])]
             table.unseen_s[walked_out] = np.inf  # ends below, whatever max_age_s
         table.misses = np.where(table.matched_now, 0, table.misses + 1)
-        ended = (table.unseen_s > self._max_age_s) | ~(table.confirmed | table.matched_now)
-        ended_ids = table.ids[ended & table.confirmed]
+        merged = self._relink(was_confirmed)
+        ended = (table.unseen_s > self._max_age_s) | ~(table.confirmed | table.matched_now) | merged
+        ended_ids = table.ids[ended & table.confirmed & ~merged]
         table.keep(~ended)
         self._start(points, left_high)
         self._extend_seen_area()
@@ -543,6 +575,45 @@ class KalmanTracker:
         followed: Rows = candidates[~np.isin(candidates, left)]
         return followed
 
+    def _relink(self, was_confirmed: BoolArray) -> BoolArray:
+        """Tracks confirmed in this update that began where a confirmed track, missed now, could have
+        walked since its last match (`relink_speed_m_s`) take that track's id; returns the rows of the
+        tracks so taken over (to drop without ending them).
+
+        A person the detector lost in a crowd for a few frames starts a new
+        track; handing it the old id keeps their identity, their visit and
+        their side of each line.
+        """
+        table = self._table
+        taken = np.zeros(len(table), dtype=bool)
+        if self._relink_speed_m_s == 0:
+            return taken
+        new = np.flatnonzero(table.confirmed & ~was_confirmed)
+        # Not a track whose person walked out of the picture: someone coming in there is someone else.
+        lost = np.flatnonzero(was_confirmed & ~table.matched_now & np.isfinite(table.unseen_s))
+        if not len(new) or not len(lost):
+            return taken
+        gap_s = table.born_t_s[new][:, None] - table.last_seen_t_s[lost][None, :]
+        distance_m = np.linalg.norm(
+            table.origins_m[new][:, None, :] - table.last_seen_m[lost][None, :, :], axis=2
+        )
+        reach_m = self._relink_speed_m_s * gap_s + 2 * np.sqrt(self._r) + _RELINK_MARGIN_M
+        allowed = (gap_s >= 0) & (distance_m <= reach_m)
+        if table.appearance.shape[1]:
+            difference = np.linalg.norm(
+                table.appearance[new][:, None, :] - table.appearance[lost][None, :, :], axis=2
+            )
+            allowed &= ~(difference > _UNALIKE)  # NaN (either not seen): allowed
+        if not allowed.any():
+            return taken
+        cost = np.where(allowed, distance_m, _NO_MATCH)
+        rows, cols = linear_sum_assignment(cost)
+        real = cost[rows, cols] < _NO_MATCH
+        rows, cols = rows[real], cols[real]
+        table.ids[new[rows]] = table.ids[lost[cols]]
+        taken[lost[cols]] = True
+        return taken
+
     def _well_inside(self, points_m: FloatArray, candidates: Rows) -> Rows:
         """The detections `candidates` that are `_EDGE_MARGIN_M` or more inside the camera's view in
         every direction along the floor's axes (all of them when the view is unknown)."""
@@ -615,7 +686,12 @@ class KalmanTracker:
             return
         positions_m = points.points_m[rows]
         self._table.append(
-            self._next_id, positions_m, self._start_covariance, self._min_hits <= 1, self._looks(points, rows)
+            self._next_id,
+            points.t_s,
+            positions_m,
+            self._start_covariance,
+            self._min_hits <= 1,
+            self._looks(points, rows),
         )
         self._next_id += len(positions_m)
 
@@ -664,6 +740,8 @@ class KalmanTracker:
         table.states[tracks] = states + (gain @ innovation[:, :, None])[:, :, 0]
         table.covariances[tracks] = covariances - gain @ covariances[:, :2, :]  # (I - K H) P
         if renew:
+            table.last_seen_m[tracks] = table.states[tracks, :2]
+            table.last_seen_t_s[tracks] = self._last_t_s
             table.hits[tracks] += 1
             table.unseen_s[tracks] = 0.0
             table.confirmed[tracks] |= table.hits[tracks] >= self._min_hits

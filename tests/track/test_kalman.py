@@ -349,13 +349,15 @@ def test_someone_coming_in_where_a_person_walked_out_gets_their_own_track(knows_
 
     Without the camera's view the first shopper's track, unseen for less than
     `max_age_s`, takes the newcomer (one identity for two people); with it, the
-    track ends as its prediction leaves the picture.
+    track ends as its prediction leaves the picture, and hands its id to nobody.
     """
 
     def in_view(points_m: np.ndarray) -> np.ndarray:
         return np.asarray(points_m)[:, 0] < 3.0
 
-    tracker = KalmanTracker(min_hits=2, max_age_s=1.0, in_view=in_view if knows_the_view else None)
+    tracker = KalmanTracker(
+        min_hits=2, max_age_s=1.0, relink_speed_m_s=2.5, in_view=in_view if knows_the_view else None
+    )
     first_ids, second_ids = set(), set()
     for i in range(27):  # 1.2 m/s along +x, seen while x < 3.0 (until t = 2.4 s)
         t = 0.1 * i
@@ -367,3 +369,57 @@ def test_someone_coming_in_where_a_person_walked_out_gets_their_own_track(knows_
         second_ids |= set(tracker.update(points(t, [(2.9 - 1.2 * 0.1 * i, 0.0)])).ids.tolist())
     assert len(first_ids) == 1 and second_ids
     assert (second_ids == first_ids) is same_track
+
+
+def _lost_and_found(
+    tracker: KalmanTracker, found_at_m: tuple[float, float], looks: tuple[float, float]
+) -> list:
+    """A shopper walks +x at 1.2 m/s for 1 s, is missed for 0.4 s (stopped and turned behind someone),
+    then is seen again at `found_at_m` walking +y. Returns each update's Tracks; the descriptors are
+    `looks` before and after."""
+    updates = []
+    for i in range(11):
+        t = 0.1 * i
+        xy = [(1.2 * t, 0.0)]
+        updates.append(
+            tracker.update(FloorPoints(t, np.array(xy), np.array([0.9]), np.array([[looks[0], 0.5]])))
+        )
+    for i in range(1, 5):
+        updates.append(tracker.update(points(1.0 + 0.1 * i, [])))
+    for i in range(8):
+        t = 1.5 + 0.1 * i
+        xy = [(found_at_m[0], found_at_m[1] + 1.0 * 0.1 * i)]
+        updates.append(
+            tracker.update(FloorPoints(t, np.array(xy), np.array([0.9]), np.array([[looks[1], 0.5]])))
+        )
+    return updates
+
+
+@pytest.mark.parametrize(
+    ("relink_speed_m_s", "found_at_m", "looks", "same_id"),
+    [
+        (0.0, (1.3, 0.5), (0.2, 0.2), False),  # off: the found shopper is a new track
+        (2.5, (1.3, 0.5), (0.2, 0.2), True),  # 0.5 m from where they were lost, 0.5 s later
+        (2.5, (1.3, 2.5), (0.2, 0.2), False),  # 2.5 m in 0.5 s: someone else
+        (2.5, (1.3, 0.5), (0.2, 0.9), False),  # near, but looking unlike them: someone else
+    ],
+)
+def test_a_track_confirmed_where_a_lost_track_could_have_walked_takes_its_id(
+    relink_speed_m_s: float, found_at_m: tuple[float, float], looks: tuple[float, float], same_id: bool
+) -> None:
+    """The gate (0.3 m here) cannot follow the turn; `relink_speed_m_s` hands the lost id on."""
+    tracker = KalmanTracker(
+        max_distance_m=0.3,
+        min_hits=3,
+        max_age_s=1.0,
+        appearance_weight_m=1.0,
+        relink_speed_m_s=relink_speed_m_s,
+    )
+    updates = _lost_and_found(tracker, found_at_m, looks)
+    before = {i for u in updates[:11] for i in u.ids.tolist()}
+    after = {i for u in updates[-3:] for i in u.ids.tolist()}
+    ended = [i for u in updates for i in u.ended_ids]
+    assert len(before) == 1 and len(after) == 1
+    assert (after == before) is same_id
+    # A track handed on is not ended: its visit and its side of each line go on.
+    assert (before.pop() in ended) is not same_id
