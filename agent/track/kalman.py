@@ -126,6 +126,20 @@ _EDGE_STEPS_M = np.array(
 )
 
 
+def _pairwise_m(first: FloatArray, second: FloatArray) -> FloatArray:
+    """Euclidean distance (M, N) between every row of `first` (M, K) and of `second` (N, K)."""
+    distance: FloatArray = np.linalg.norm(first[:, None, :] - second[None, :, :], axis=2)
+    return distance
+
+
+def _cheapest_pairs(cost: FloatArray) -> tuple[Rows, Rows]:
+    """Rows and columns of the minimum-cost matching of `cost`, without the pairs it had to take at
+    `_NO_MATCH` (gated out)."""
+    rows, cols = linear_sum_assignment(cost)
+    real = cost[rows, cols] < _NO_MATCH
+    return rows[real], cols[real]
+
+
 @dataclass
 class _TrackTable:
     """Every track's filter and counters, one row per track, in the order the tracks started.
@@ -356,7 +370,6 @@ class KalmanTracker:
         low = np.flatnonzero((scores >= self._low) & (scores < self._high))
         confirmed = np.flatnonzero(table.confirmed)
         tentative = np.flatnonzero(~table.confirmed)
-        was_confirmed = table.confirmed.copy()
         # Stage 1: confident detections against confirmed tracks; stage 2: left-over confirmed
         # tracks against weak detections; stage 3: tentative tracks against left-over confident ones,
         # and overhead (3b) against left-over weak ones clear of everyone matched.
@@ -381,7 +394,7 @@ class KalmanTracker:
             walked_out = missed[~self._in_view(table.states[missed, :2])]
             table.unseen_s[walked_out] = np.inf  # ends below, whatever max_age_s
         table.misses = np.where(table.matched_now, 0, table.misses + 1)
-        merged = self._relink(was_confirmed)
+        merged = self._relink(confirmed, tentative)
         ended = (table.unseen_s > self._max_age_s) | ~(table.confirmed | table.matched_now) | merged
         ended_ids = table.ids[ended & table.confirmed & ~merged]
         table.keep(~ended)
@@ -473,9 +486,7 @@ class KalmanTracker:
             self._weigh_looks(cost, allowed, tracks, looks, by_looks)
         if not allowed.any():
             return tracks, candidates
-        rows, cols = linear_sum_assignment(cost)
-        real = cost[rows, cols] < _NO_MATCH
-        rows, cols = rows[real], cols[real]
+        rows, cols = _cheapest_pairs(cost)
         self._correct(tracks[rows], detections_m[cols], None if looks is None else looks[cols], renew)
         left_tracks = np.ones(len(tracks), dtype=bool)
         left_tracks[rows] = False
@@ -542,7 +553,7 @@ class KalmanTracker:
         people = table.states[table.confirmed & table.matched_now, :2]
         if not len(people):
             return candidates
-        nearest = np.linalg.norm(points_m[candidates][:, None, :] - people[None, :, :], axis=2).min(axis=1)
+        nearest = _pairwise_m(points_m[candidates], people).min(axis=1)
         kept: Rows = candidates[nearest >= distance_m]
         return kept
 
@@ -575,10 +586,11 @@ class KalmanTracker:
         followed: Rows = candidates[~np.isin(candidates, left)]
         return followed
 
-    def _relink(self, was_confirmed: BoolArray) -> BoolArray:
-        """Tracks confirmed in this update that began where a confirmed track, missed now, could have
-        walked since its last match (`relink_speed_m_s`) take that track's id; returns the rows of the
-        tracks so taken over (to drop without ending them).
+    def _relink(self, confirmed: Rows, tentative: Rows) -> BoolArray:
+        """Of the rows `tentative` at the start of this update, those confirmed in it that began where
+        one of the rows `confirmed` then, missed now, could have walked since its last match
+        (`relink_speed_m_s`) take that track's id; returns a mask of the rows so taken over (to drop
+        without ending them). The rows stay put until the update ends tracks.
 
         A person the detector lost in a crowd for a few frames starts a new
         track; handing it the old id keeps their identity, their visit and
@@ -588,28 +600,21 @@ class KalmanTracker:
         taken = np.zeros(len(table), dtype=bool)
         if self._relink_speed_m_s == 0:
             return taken
-        new = np.flatnonzero(table.confirmed & ~was_confirmed)
+        new = tentative[table.confirmed[tentative]]
         # Not a track whose person walked out of the picture: someone coming in there is someone else.
-        lost = np.flatnonzero(was_confirmed & ~table.matched_now & np.isfinite(table.unseen_s))
+        lost = confirmed[~table.matched_now[confirmed] & np.isfinite(table.unseen_s[confirmed])]
         if not len(new) or not len(lost):
             return taken
         gap_s = table.born_t_s[new][:, None] - table.last_seen_t_s[lost][None, :]
-        distance_m = np.linalg.norm(
-            table.origins_m[new][:, None, :] - table.last_seen_m[lost][None, :, :], axis=2
-        )
+        distance_m = _pairwise_m(table.origins_m[new], table.last_seen_m[lost])
         reach_m = self._relink_speed_m_s * gap_s + 2 * np.sqrt(self._r) + _RELINK_MARGIN_M
         allowed = (gap_s >= 0) & (distance_m <= reach_m)
         if table.appearance.shape[1]:
-            difference = np.linalg.norm(
-                table.appearance[new][:, None, :] - table.appearance[lost][None, :, :], axis=2
-            )
+            difference = _pairwise_m(table.appearance[new], table.appearance[lost])
             allowed &= ~(difference > _UNALIKE)  # NaN (either not seen): allowed
         if not allowed.any():
             return taken
-        cost = np.where(allowed, distance_m, _NO_MATCH)
-        rows, cols = linear_sum_assignment(cost)
-        real = cost[rows, cols] < _NO_MATCH
-        rows, cols = rows[real], cols[real]
+        rows, cols = _cheapest_pairs(np.where(allowed, distance_m, _NO_MATCH))
         table.ids[new[rows]] = table.ids[lost[cols]]
         taken[lost[cols]] = True
         return taken
@@ -638,7 +643,7 @@ class KalmanTracker:
         """
         if not len(candidates):
             return candidates
-        others = np.linalg.norm(points_m[candidates][:, None, :] - points_m[None, :, :], axis=2)
+        others = _pairwise_m(points_m[candidates], points_m)
         others[np.arange(len(candidates)), candidates] = np.inf
         alone: Rows = candidates[others.min(axis=1) >= distance_m]
         return self._apart_from_people(points_m, alone, distance_m)
@@ -659,7 +664,7 @@ class KalmanTracker:
         if not len(candidates) or not first_miss.any():
             return candidates
         missed_m = table.states[first_miss, :2]
-        nearest = np.linalg.norm(points_m[candidates][:, None, :] - missed_m[None, :, :], axis=2).min(axis=1)
+        nearest = _pairwise_m(points_m[candidates], missed_m).min(axis=1)
         kept: Rows = candidates[nearest > self._max_distance_m]
         return kept
 
