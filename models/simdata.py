@@ -117,7 +117,7 @@ def training_frames(seed: int, frames: int, size: tuple[int, int]) -> Iterator[H
 
     Frames are rendered at one of a few camera resolutions and resized with
     `cv2.INTER_AREA`, the same resize the detector uses. Head points are
-    scaled to `size`.
+    in the resized image's pixels, counted from its corner (`to_model_input`).
 
     Raises:
         ValueError: if `seed` is below TRAIN_SEED_BASE (those seeds are kept for evaluation).
@@ -147,9 +147,26 @@ def training_frames(seed: int, frames: int, size: tuple[int, int]) -> Iterator[H
         renderer.frame(float(t_s) - 0.2)
         image = renderer.frame(float(t_s))
         heads, heights, floor, inside = head_truth(renderer.camera, people, float(t_s))
-        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        scale = np.array([size[0] / width, size[1] / height])
-        yield HeadFrame(small, renderer.camera, heads * scale, heights, floor, inside)
+        small, small_heads = to_model_input(image, heads, size)
+        yield HeadFrame(small, renderer.camera, small_heads, heights, floor, inside)
+
+
+def to_model_input(
+    image: npt.NDArray[np.uint8], heads_px: npt.NDArray[np.float64], size: tuple[int, int]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64]]:
+    """`image` resized to `size` (w, h) as the detector resizes a frame, and its head points (N, 2) in it.
+
+    The points come in as OpenCV counts pixels (the top-left pixel's centre is
+    0, as the camera projects and the renderer draws) and go out as the
+    model's outputs count them (from the top-left corner: that pixel spans 0
+    to 1), which is what the training targets, the flips in `train.augment` and
+    the detector's mapping back (`InputFit.points_to_frame`) take (models/README.md,
+    "Pixel convention").
+    """
+    height, width = image.shape[:2]
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    scale = np.array([size[0] / width, size[1] / height])
+    return np.asarray(small, dtype=np.uint8), (heads_px + 0.5) * scale
 
 
 def evaluation_clip(

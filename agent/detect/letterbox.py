@@ -80,10 +80,16 @@ class InputFit:
         return down(x0, iw), down(y0, ih), up(x1, iw), up(y1, ih)
 
     def points_to_frame(self, points: FloatArray) -> FloatArray:
-        """Model-input pixels (N, 2) -> frame pixels (N, 2)."""
+        """Model-input pixels (N, 2) -> frame pixels (N, 2).
+
+        A model's outputs count from the input's top-left corner (pixel i spans
+        i to i + 1: a box around the top-left pixel is 0 to 1), frame pixels
+        from the top-left pixel's centre (OpenCV's projections and drawing: that
+        pixel's centre is 0), so half a frame pixel comes off after scaling back.
+        """
         out = np.empty_like(points, dtype=np.float64)
-        out[:, 0] = (points[:, 0] - self.pad_x_px) / self.scale_x
-        out[:, 1] = (points[:, 1] - self.pad_y_px) / self.scale_y
+        out[:, 0] = (points[:, 0] - self.pad_x_px) / self.scale_x - 0.5
+        out[:, 1] = (points[:, 1] - self.pad_y_px) / self.scale_y - 0.5
         return out
 
     def boxes_to_frame(self, boxes: FloatArray) -> FloatArray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -86,5 +87,28 @@ def test_input_fit(frame, mode, fit):
     assert (computed.scale_x, computed.scale_y, computed.pad_x_px, computed.pad_y_px) == pytest.approx(fit)
     image = np.zeros((frame[1], frame[0], 3), np.uint8)
     assert computed.apply(image).shape == (192, 256, 3)
-    back = computed.points_to_frame(np.array([[128.0, 96.0]]))
-    np.testing.assert_allclose(back, [(frame[0] / 2, frame[1] / 2)])
+    back = computed.points_to_frame(np.array([[128.0, 96.0]]))  # the input's middle (corner-based)
+    np.testing.assert_allclose(back, [(frame[0] / 2 - 0.5, frame[1] / 2 - 0.5)])  # the frame's (centre-based)
+
+
+@pytest.mark.parametrize("frame", [(480, 360), (640, 480), (800, 600), (1280, 720)])
+def test_a_spot_maps_back_to_where_it_was_drawn(frame):
+    """A spot drawn at a sub-pixel frame position (OpenCV's pixel centres), found in the fitted input
+    as model outputs count (from the input's corner), maps back to the drawn position."""
+    fit = InputFit.compute(frame, (320, 240), "letterbox")
+    image = np.zeros((frame[1], frame[0], 3), np.uint8)
+    drawn = (frame[0] * 0.37 + 0.3, frame[1] * 0.61 + 0.7)
+    cv2.circle(
+        image, (round(drawn[0] * 16), round(drawn[1] * 16)), 12 * 16, (255, 255, 255), -1, cv2.LINE_AA, 4
+    )
+    weights = fit.apply(image)[:, :, 0].astype(np.float64)
+    x0, y0 = int(fit.pad_x_px), int(fit.pad_y_px)  # the padding is grey, not spot
+    weights[:y0], weights[weights.shape[0] - y0 :], weights[:, :x0], weights[:, weights.shape[1] - x0 :] = (
+        0,
+        0,
+        0,
+        0,
+    )
+    rows, cols = np.mgrid[0 : weights.shape[0], 0 : weights.shape[1]]
+    found = [((cols + 0.5) * weights).sum() / weights.sum(), ((rows + 0.5) * weights).sum() / weights.sum()]
+    np.testing.assert_allclose(fit.points_to_frame(np.array([found]))[0], drawn, atol=0.05)

@@ -87,8 +87,14 @@ def _ssd(path: Path, metadata: dict[str, str] | None) -> Path:
     )
 
 
+def _centred(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Points a model gives, scaled to the frame, as frame pixels: a model counts from the input's
+    corner, the frame from its top-left pixel's centre (`InputFit.points_to_frame`)."""
+    return [(x - 0.5, y - 0.5) for x, y in points]
+
+
 # Expected points are in frame pixels: the 64x64 frame is twice the 32x32 input.
-BOX_POINTS = [(16.0, 16.0), (48.0, 40.0)]
+BOX_POINTS = _centred([(16.0, 16.0), (48.0, 40.0)])
 BOX_SCORES = [0.81, 0.48]
 CASES = [
     (
@@ -96,10 +102,10 @@ CASES = [
         _centrepoint,
         {"footfall.format": "centrepoint", "stride": "4"},
         "auto",
-        [((3.25) * 8, (2.75) * 8), (6.5 * 8, 5.5 * 8)],
+        _centred([((3.25) * 8, (2.75) * 8), (6.5 * 8, 5.5 * 8)]),
         [0.9, 0.6],
     ),
-    ("centrepoint by shape", _centrepoint, None, "auto", [(26.0, 22.0), (52.0, 44.0)], [0.9, 0.6]),
+    ("centrepoint by shape", _centrepoint, None, "auto", _centred([(26.0, 22.0), (52.0, 44.0)]), [0.9, 0.6]),
     ("yolov5 by shape", _yolov5, None, "auto", BOX_POINTS, BOX_SCORES),
     ("yolov8 by shape", _yolov8, None, "auto", BOX_POINTS, BOX_SCORES),
     (
@@ -134,9 +140,9 @@ def test_layout_is_decoded(tmp_path, name, make, metadata, fmt, points, scores):
 @pytest.mark.parametrize(
     ("point", "expected"),
     [
-        ("centre", [(16.0, 16.0), (48.0, 40.0)]),
-        ("top", [(16.0, 12.0), (48.0, 32.0)]),
-        ("bottom", [(16.0, 20.0), (48.0, 48.0)]),
+        ("centre", _centred([(16.0, 16.0), (48.0, 40.0)])),
+        ("top", _centred([(16.0, 12.0), (48.0, 32.0)])),
+        ("bottom", _centred([(16.0, 20.0), (48.0, 48.0)])),
     ],
 )
 def test_box_point_is_configurable(tmp_path, point, expected):
@@ -149,9 +155,9 @@ def test_box_point_is_configurable(tmp_path, point, expected):
     ("frame_size", "resize", "expected"),
     [
         # 64x48 into 32x32: scale 0.5, letterbox pads 4 rows above; stretch scales rows by 2/3.
-        ((64, 48), "letterbox", [(16.0, 8.0), (48.0, 32.0)]),
-        ((64, 48), "stretch", [(16.0, 12.0), (48.0, 30.0)]),
-        ((16, 16), "letterbox", [(4.0, 4.0), (12.0, 10.0)]),
+        ((64, 48), "letterbox", _centred([(16.0, 8.0), (48.0, 32.0)])),
+        ((64, 48), "stretch", _centred([(16.0, 12.0), (48.0, 30.0)])),
+        ((16, 16), "letterbox", _centred([(4.0, 4.0), (12.0, 10.0)])),
     ],
 )
 def test_points_map_back_to_frame_pixels(tmp_path, frame_size, resize, expected):
@@ -164,7 +170,7 @@ def test_person_class_and_grey_frames(tmp_path):
     model = _yolov8(tmp_path / "model.onnx", None)
     detector = OnnxDetector(OnnxDetectorConfig(type="onnx", model=model, person_class=1, score_threshold=0.3))
     grey = Frame(FrameMeta(0, 0.0, 64, 64), np.zeros((64, 64), np.uint8))
-    np.testing.assert_allclose(detector.detect(grey).points_px, [(32.0, 32.0)], atol=1e-4)
+    np.testing.assert_allclose(detector.detect(grey).points_px, _centred([(32.0, 32.0)]), atol=1e-4)
 
 
 def test_dynamic_input_size_from_config(tmp_path):

@@ -17,7 +17,8 @@ _W, _H = 320, 240
 
 def _frame(t_s: float, *people: tuple[int, int]) -> Frame:
     """A black frame with a grey 40 x 40 px body for each of `people` (top-left corner u, v) and a
-    white 4 x 4 px head at its centre: a head of score 1.0 at (u + 18, v + 18); bodies score 0.47."""
+    white 4 x 4 px head at its centre (pixels u + 16 to u + 19): a head of score 1.0 at (u + 17.5, v + 17.5),
+    OpenCV's pixel centres; bodies score 0.47."""
     image = np.zeros((_H, _W, 3), np.uint8)
     for u, v in people:
         image[v : v + 40, u : u + 40] = 120
@@ -56,7 +57,7 @@ def test_a_region_finds_the_heads_inside_it_where_the_whole_frame_finds_them(fre
     assert len(part) == 1, "the head outside the region is not looked at"
     near = np.argmin(np.linalg.norm(whole.points_px - part.points_px[0], axis=1))
     np.testing.assert_allclose(part.points_px[0], whole.points_px[near])
-    np.testing.assert_allclose(part.points_px[0], [58.0, 58.0])
+    np.testing.assert_allclose(part.points_px[0], [57.5, 57.5])
     assert part.scores[0] == pytest.approx(1.0)
 
 
@@ -104,6 +105,6 @@ def test_a_person_standing_still_is_looked_at_again_beside_one_who_moves(free_mo
     assert gated.gate is not None and gated.gate.moved_box_px is not None
     assert second is not None and len(second) == 2
     assert gated.region_looks == 1, "the first look covered the whole frame, the second a region"
-    assert np.isclose(second.points_px, np.array(still) + 18).all(axis=1).any()
+    assert np.isclose(second.points_px, np.array(still) + 17.5).all(axis=1).any()
     alone = detector.detect_region(_frame(0.1, still, (260, 160)), gated.gate.moved_box_px)
     assert len(alone) == 1, "what moved alone is only the walker"

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -149,3 +150,25 @@ def test_augment_gives_each_pixel_exactly_its_colour_change_and_flips_the_heads_
         assert result[0, int(v), int(u)] >= result[1, int(v), int(u)]  # the red pixel went with it
         flips += flip_x or flip_y
     assert greys > 0 and flips > 0
+
+
+@pytest.mark.parametrize("frame", [(480, 360), (640, 480), (800, 600)])
+def test_a_training_head_point_lands_on_its_head_in_the_resized_frame(frame):
+    """A spot drawn where the camera projects a head (OpenCV's pixel centres) is found, in the frame
+    resized for training, at its training point as the model counts pixels (from the corner); flipped
+    as `train.augment` flips it (u -> width - u), it is still on its spot."""
+    sys.path.insert(0, str(TRAIN.parent))
+    import simdata  # models/ is not a package
+
+    image = np.zeros((frame[1], frame[0], 3), np.uint8)
+    head = np.array([[frame[0] * 0.41 + 0.3, frame[1] * 0.57 + 0.8]])
+    centre = (round(head[0, 0] * 16), round(head[0, 1] * 16))
+    cv2.circle(image, centre, round(frame[0] / 40 * 16), (255, 255, 255), -1, cv2.LINE_AA, 4)
+    small, point = simdata.to_model_input(image, head, (320, 240))
+    weights = small[:, :, 0].astype(np.float64)
+    rows, cols = np.mgrid[0:240, 0:320] + 0.5  # each pixel's centre, counted from the corner
+    found = np.array([(cols * weights).sum(), (rows * weights).sum()]) / weights.sum()
+    np.testing.assert_allclose(point[0], found, atol=0.03)
+    flipped = weights[::-1, ::-1]
+    found_flipped = np.array([(cols * flipped).sum(), (rows * flipped).sum()]) / flipped.sum()
+    np.testing.assert_allclose([320 - point[0, 0], 240 - point[0, 1]], found_flipped, atol=0.03)

@@ -7,11 +7,14 @@ import json
 from itertools import pairwise
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from agent.geometry.calibration_file import load_calibration
 from agent.geometry.camera import CameraModel
+from agent.sim.figures import draw_people
+from agent.sim.people import Appearance, Person
 from agent.sources import build_source
 from agent.sources.config import FileSourceConfig
 from agent.track.appearance import APPEARANCE_SIZE, AppearanceSampler
@@ -85,10 +88,12 @@ def test_a_person_looks_alike_from_frame_to_frame_and_unlike_the_neighbours_in_a
 
 
 def test_a_person_half_outside_the_image_has_no_descriptor_and_a_grey_frame_has_one() -> None:
+    """A head top 40 px left of the picture: its head's middle, 0.1 m lower, is seen nearer the middle
+    of the picture but still outside it (the shoulders, further in, are inside)."""
     camera = load_calibration(ROOT / "config/scenarios/entrance.calibration.json")
     sampler = AppearanceSampler(camera)
     image = np.full((camera.height_px, camera.width_px, 3), 90, dtype=np.uint8)
-    looks = sampler.describe(image, np.array([[camera.width_px / 2, camera.height_px / 2], [0.0, 10.0]]))
+    looks = sampler.describe(image, np.array([[camera.width_px / 2, camera.height_px / 2], [-40.0, 240.0]]))
     assert looks.shape == (2, APPEARANCE_SIZE)
     assert np.isfinite(looks[0]).all() and np.isnan(looks[1]).all()
     grey = sampler.describe(image[:, :, 0], np.array([[100.0, 100.0]]))
@@ -330,3 +335,34 @@ def test_floor_counting_has_the_tracker_learn_everyones_looks_anew_when_the_ligh
     np.testing.assert_allclose(
         learnt, now, err_msg="the looks under the new light, not an average with the old"
     )
+
+
+@pytest.mark.parametrize("scenario", ["entrance", "aisle", "busy"])
+def test_the_samples_lie_on_the_head_and_the_shoulders_where_the_camera_sees_them(scenario) -> None:
+    """A person in a red top with dark hair, standing still, drawn by the simulator on a grey floor at
+    the middle, sides and corners of the picture: the head part of the descriptor is the hair's colour
+    everywhere, though at the sides of a pinhole view a disc on the head top reads the floor beside the
+    head; under `busy`'s fisheye the ring reads the top at the sides, where it is seen nearer the middle."""
+    camera = load_calibration(ROOT / f"config/scenarios/{scenario}.calibration.json")
+    sampler = AppearanceSampler(camera)
+    look = Appearance(height_m=1.7, hair_bgr=(30, 30, 40), top_bgr=(60, 40, 160), shoulder_m=0.44)
+
+    def lab(bgr: tuple[int, int, int]) -> np.ndarray:
+        return cv2.cvtColor(np.array([[bgr]], np.uint8), cv2.COLOR_BGR2Lab)[0, 0] / 255.0
+
+    for head_px in [
+        (60.0, 240.0),
+        (320.0, 240.0),
+        (560.0, 60.0),
+        (500.0, 400.0),
+        (150.0, 100.0),
+        (600.0, 240.0),
+    ]:
+        floor_m = camera.pixels_to_floor(np.array([head_px]), 1.7)[0]
+        person = Person(0, "shopper", look, np.array([0.0, 10.0]), np.array([floor_m, floor_m]))
+        image = np.full((camera.height_px, camera.width_px, 3), 128, dtype=np.uint8)
+        draw_people(image, camera, [person], 5.0)
+        described = sampler.describe(image, np.array([head_px]))[0]
+        np.testing.assert_allclose(described[:3], lab(look.hair_bgr), atol=0.08, err_msg=str(head_px))
+        if scenario == "busy" and head_px in [(60.0, 240.0), (560.0, 60.0), (600.0, 240.0)]:
+            np.testing.assert_allclose(described[3:], lab(look.top_bgr), atol=0.05, err_msg=str(head_px))
