@@ -73,14 +73,14 @@ class KalmanTrackerConfig(Section):
         description="A track confirmed where a confirmed track, missed now and looking alike, could have "
         "walked at this speed since its last match takes that track's id: someone the detector lost in a "
         "crowd for a few frames keeps their identity, visit and routes (0 = off). Off in the installer's "
-        "configs: at 2.5 it lifts IDF1 on the accuracy clips from 0.859 to 0.870 but also hands a lost id "
+        "configs: at 2.5 it lifts IDF1 on the accuracy clips from 0.853 to 0.864 but also hands a lost id "
         "to a false track now and then, one more count of 476 (benchmarks/RESULTS.md).",
     )
     appearance_weight_m: float = Field(
         default=0.0,
         ge=0,
         description="Overhead cameras (head points, a camera calibration): metres of distance one unit "
-        "of colour difference (hair and shoulders around the head point, 0-1) weighs when matching "
+        "of colour difference (the hair and shoulders where they are seen, 0-1) weighs when matching "
         "detections to tracks, so neighbours in a crowd keep their tracks (2 for the shipped head "
         "model); 0 = off.",
     )
