@@ -92,6 +92,10 @@ def _near_view(heads_px: np.ndarray, size: tuple[int, int], margin_px: float = 2
     return (u > -margin_px) & (u < size[0] + margin_px) & (v > -margin_px) & (v < size[1] + margin_px)
 
 
+# In a --cache file's key: its head points count from the corner (`simdata.to_model_input`, since 2026-12-02).
+_CACHE_POINTS_FROM_CORNER = 1
+
+
 def render_dataset(
     episodes: int,
     frames: int,
@@ -101,21 +105,32 @@ def render_dataset(
     size: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """All training frames (N, H, W, 3) uint8 RGB and their heads in model-input pixels: per frame
-    (heads, 3), the head top (u, v) and the head's radius as the camera sees it.
+    (heads, 3), the head top (u, v, counted from the corner) and the head's radius as the camera sees it.
 
     Episodes are seeds TRAIN_SEED_BASE + 0 .. `episodes` - 1 unless `seeds`
     names them; frames are `size` (w, h) pixels, the training input size by
     default. With `cache` (a file in a temporary folder, deleted by the
     caller), frames rendered once are kept there so an interrupted training
-    restarts at once.
+    restarts at once; the file keeps what it was rendered for (seeds, frames
+    per episode, size, point convention) and is used only for the same.
+
+    Raises:
+        SystemExit: `cache` exists but was rendered for something else (names the file).
     """
+    size = size or _SIZE
+    seeds = seeds if seeds is not None else [TRAIN_SEED_BASE + k for k in range(episodes)]
+    rendered = np.array([*seeds, frames, *size, _CACHE_POINTS_FROM_CORNER])
     if cache is not None and cache.exists():
         with np.load(cache) as stored:
+            if "rendered" not in stored or not np.array_equal(stored["rendered"], rendered):
+                raise SystemExit(
+                    f"{cache}: its frames were rendered for other episodes, frames per episode or size, "
+                    "or before 2026-12-02, when head points counted from pixel centres (key 'rendered'); "
+                    "delete it to render the frames anew"
+                )
             images = stored["images"]
             counts, points = stored["counts"], stored["points"]
         return images, np.split(points.reshape(-1, 3), np.cumsum(counts)[:-1])
-    size = size or _SIZE
-    seeds = seeds if seeds is not None else [TRAIN_SEED_BASE + k for k in range(episodes)]
     jobs = [(seed, frames, size) for seed in seeds]
     images, heads = [], []
     with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -127,7 +142,8 @@ def render_dataset(
     all_images = np.concatenate(images)
     if cache is not None:
         counts = np.array([len(h) for h in heads])
-        np.savez(cache, images=all_images, counts=counts, points=np.concatenate(heads).reshape(-1, 3))
+        points = np.concatenate(heads).reshape(-1, 3)
+        np.savez(cache, images=all_images, counts=counts, points=points, rendered=rendered)
     return all_images, heads
 
 

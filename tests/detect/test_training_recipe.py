@@ -172,3 +172,24 @@ def test_a_training_head_point_lands_on_its_head_in_the_resized_frame(frame):
     flipped = weights[::-1, ::-1]
     found_flipped = np.array([(cols * flipped).sum(), (rows * flipped).sum()]) / flipped.sum()
     np.testing.assert_allclose([320 - point[0, 0], 240 - point[0, 1]], found_flipped, atol=0.03)
+
+
+def test_a_cache_is_used_only_for_what_it_was_rendered_for(tmp_path):
+    """`--cache`: a second call reads the frames back; other episodes, or a file from before head points
+    counted from the corner (no key), stop the run with the file's name instead of training on them."""
+    pytest.importorskip("torch", reason="the train extra (torch) is not installed")
+    sys.path.insert(0, str(TRAIN.parent))
+    import train
+
+    cache = tmp_path / "frames.npz"
+    images, heads = train.render_dataset(1, 2, 1, cache)
+    again, again_heads = train.render_dataset(1, 2, 1, cache)
+    assert np.array_equal(images, again) and all(
+        np.array_equal(a, b) for a, b in zip(heads, again_heads, strict=True)
+    )
+    with pytest.raises(SystemExit, match="frames.npz: its frames were rendered for other episodes"):
+        train.render_dataset(2, 2, 1, cache)
+    with np.load(cache) as stored:
+        np.savez(cache, images=stored["images"], counts=stored["counts"], points=stored["points"])
+    with pytest.raises(SystemExit, match="before 2026-12-02"):
+        train.render_dataset(1, 2, 1, cache)
