@@ -42,6 +42,11 @@ _FLOOR_STYLES = ("tiles", "wood", "concrete")
 class HeadFrame:
     """One rendered frame (BGR uint8, RAM only) and its people's head points (N, 2) in pixels.
 
+    `camera` is the camera the frame was rendered through. Evaluation frames
+    are its full size, their points counted as it projects (the top-left
+    pixel's centre is 0); training frames are resized to the model's input
+    and their points count from the corner (`to_model_input`).
+
     `heights_m` (N,) are the people's heights and `floor_m` (N, 2) their floor
     positions, for scoring a detection in metres. `in_view` (N,) marks the
     heads inside the image; the others are still listed so a detection of a

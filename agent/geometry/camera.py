@@ -149,7 +149,7 @@ class CameraModel:
         directly below what the pixel sees.
 
         Args:
-            pixels: (N, 2) pixel coordinates (x right, y down, from the top-left corner).
+            pixels: (N, 2) pixel coordinates (x right, y down; OpenCV's: the top-left pixel's centre is 0).
             height_m: a scalar, or one height per pixel (shape (N,)), metres.
 
         Returns:

@@ -46,7 +46,7 @@ class Lens:
     Attributes:
         width_px, height_px: image size in pixels the intrinsics belong to.
         fx, fy: focal lengths in pixels.
-        cx, cy: principal point in pixels (from the top-left corner).
+        cx, cy: principal point in pixels (OpenCV's: the top-left pixel's centre is 0).
         kind: ``"pinhole"`` or ``"fisheye"``.
         distortion: ``(k1, k2, p1, p2, k3)`` for pinhole, ``(k1, k2, k3, k4)``
             for fisheye (dimensionless).

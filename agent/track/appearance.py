@@ -36,13 +36,16 @@ from agent.types import FloatArray
 APPEARANCE_SIZE = 6  # Lab of the head, Lab of the shoulders
 _RING_POINTS = 16
 _HEAD_RADIUS = 0.35  # of the person's image radius: the hair around the head's middle
-_SHOULDER_RADIUS = 0.8  # the ring over the shoulders and top
+# The ring over the shoulders and top. Around a lone person in a pinhole view it reaches past the
+# shoulders and reads what surrounds them; 0.5 reads the top, but tracked and counted the `busy`
+# clips no better (benchmarks/RESULTS.md, #7 IDF1).
+_SHOULDER_RADIUS = 0.8
 _FALLBACK_RADIUS_PX = 3.0  # where no person fits the size map (outside a fisheye's circle)
 # Where the samples are centred, below the head top the detector points at: the head's middle and the
 # shoulders (about 0.82 of a person's height: adult anthropometry). A lower point lies further from
 # the camera, so away from straight below it the picture shows it nearer its middle than the head top:
 # in `entrance`'s view (3.2 m up, 640 x 480) the head's middle by up to 25 px, the shoulders by up to
-# 66 (at its corners), where a disc on the head top itself reads the floor beside the head.
+# 68 (at its corners), where a disc on the head top itself reads the floor beside the head.
 _HEAD_CENTRE_BELOW_TOP_M = 0.1
 _SHOULDER_HEIGHT = 0.82
 _SHIFT_GRID_PX = 8  # those shifts are worked out once on this grid and interpolated (bilinear)
