@@ -88,7 +88,11 @@ def _tap_image(page: Page, floor_m: tuple[float, float]) -> None:
     box = page.locator("#overlay").bounding_box()
     assert box is not None
     page.locator("#overlay").click(
-        position={"x": u * box["width"] / camera.width_px, "y": v * box["height"] / camera.height_px}
+        # The pixel's centre: u counts from the top-left pixel's centre, the box from its corner.
+        position={
+            "x": (u + 0.5) * box["width"] / camera.width_px,
+            "y": (v + 0.5) * box["height"] / camera.height_px,
+        }
     )
 
 

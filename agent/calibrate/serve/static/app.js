@@ -85,7 +85,8 @@ function setState(state) {
   $("#save").textContent = state.unsaved ? "Save changes" : "Save";
   if (state.image) {
     $("#view").style.aspectRatio = `${state.image.width} / ${state.image.height}`;
-    $("#overlay").setAttribute("viewBox", `0 0 ${state.image.width} ${state.image.height}`);
+    // Image pixels as OpenCV counts them (the top-left pixel's centre is 0), as the server's are.
+    $("#overlay").setAttribute("viewBox", `-0.5 -0.5 ${state.image.width} ${state.image.height}`);
   }
   if (state.error) say(state.error, "error");
   renderLists();
@@ -130,8 +131,8 @@ function imagePixel(event) {
   const box = $("#overlay").getBoundingClientRect();
   const image = page.state.image;
   return [
-    Math.round(((event.clientX - box.left) / box.width) * image.width * 10) / 10,
-    Math.round(((event.clientY - box.top) / box.height) * image.height * 10) / 10,
+    Math.round((((event.clientX - box.left) / box.width) * image.width - 0.5) * 10) / 10,
+    Math.round((((event.clientY - box.top) / box.height) * image.height - 0.5) * 10) / 10,
   ];
 }
 
