@@ -123,7 +123,11 @@ class Lens:
         A camera streaming at another resolution than the one it was
         calibrated at (a 1280 x 960 calibration, a 640 x 480 stream) sees the
         same rays: focal lengths and principal point scale with the image,
-        distortion (in normalised coordinates) does not. A different aspect
+        distortion (in normalised coordinates) does not. Pixels count from the
+        top-left pixel's centre (OpenCV's convention), so a point ``u`` of the
+        calibrated image lies at ``(u + 0.5) * scale - 0.5`` in the scaled
+        one, as `cv2.resize` maps it; the principal point moves that way too.
+        A different aspect
         ratio means a crop or another sensor mode, which no scaling can
         recover: that is refused.
 
@@ -146,8 +150,8 @@ class Lens:
             height_px,
             self.fx * scale_x,
             self.fy * scale_y,
-            self.cx * scale_x,
-            self.cy * scale_y,
+            (self.cx + 0.5) * scale_x - 0.5,
+            (self.cy + 0.5) * scale_y - 0.5,
             self.kind,
             self.distortion,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 import pytest
 
@@ -143,13 +144,29 @@ def test_in_image():
     assert inside.tolist() == [True, True, False, False, False]
 
 
+def where_opencv_scales(pixels: np.ndarray, scale: float) -> np.ndarray:
+    """Where `cv2.resize` puts each pixel centre of an image scaled by ``scale``."""
+    return (pixels + 0.5) * scale - 0.5
+
+
+def test_opencv_scales_a_spot_about_the_pixel_centres() -> None:
+    """The rule the resized calibration follows, checked on a picture OpenCV scales."""
+    v, u = np.mgrid[0:960, 0:1280].astype(np.float64)
+    for u0, v0 in [(200.3, 150.0), (641.7, 480.25), (1100.0, 800.6)]:
+        image = np.exp(-((u - u0) ** 2 + (v - v0) ** 2) / (2 * 6.0**2)).astype(np.float32)
+        small = cv2.resize(image, (480, 360), interpolation=cv2.INTER_AREA)
+        moments = cv2.moments(small)
+        found = np.array([moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]])
+        assert np.allclose(found, where_opencv_scales(np.array([u0, v0]), 3 / 8), atol=0.02), (u0, v0, found)
+
+
 @pytest.mark.parametrize("lens", [WIDE_PINHOLE, FISHEYE], ids=["pinhole", "fisheye"])
 def test_a_scaled_image_sees_the_same_floor_through_the_resized_calibration(lens) -> None:
     camera = CameraModel(lens, Pose.looking_down((0.0, 0.0, 3.5), tilt_deg=10.0))
     small = camera.resized(lens.width_px * 3 // 8, lens.height_px * 3 // 8)  # 1280x960 -> 480x360
     pixels = whole_image(lens, 64.0)
     expected = camera.pixels_to_floor(pixels, 1.6)
-    measured = small.pixels_to_floor(pixels * 3 / 8, 1.6)
+    measured = small.pixels_to_floor(where_opencv_scales(pixels, 3 / 8), 1.6)
     finite = np.isfinite(expected).all(axis=1)
     assert finite.sum() > 100
     assert np.allclose(measured[finite], expected[finite], atol=1e-6)
