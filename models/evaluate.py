@@ -141,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
         default=OnnxDetectorConfig.model_fields["same_person_m"].default,
         help="detector.same_person_m (0: keep a weak detection beside a strong one)",
     )
+    parser.add_argument(
+        "--same-head-m",
+        type=float,
+        default=OnnxDetectorConfig.model_fields["same_head_m"].default,
+        help="detector.same_head_m (0: keep two peaks this close whatever they score)",
+    )
     args = parser.parse_args(argv)
     paths = args.model or [MODELS_DIR / "footfall_head_fp32.onnx", MODELS_DIR / "footfall_head_int8.onnx"]
     built: dict[tuple[Path, str], OnnxDetector] = {}
@@ -156,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                 input_size=args.input_size or model_input_size(get_scenario(scenario)),
                 views=args.views,
                 same_person_m=args.same_person_m,
+                same_head_m=args.same_head_m,
             )
             built[(path, scenario)] = OnnxDetector(config, CameraProjector(camera, HEAD_TOP_HEIGHT_M))
         return built[(path, scenario)]

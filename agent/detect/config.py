@@ -153,6 +153,14 @@ class OnnxDetectorConfig(Section):
         le=1,
         description="See same_person_m: how much weaker than its neighbour a detection must be to go.",
     )
+    same_head_m: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Two detections this close on the floor (metres, at the calibration's point height) "
+        "are one head whatever they score, and the weaker is dropped: people's head tops are never this "
+        "close, but a model may put two peaks on one large head. 0: off. Needs the calibration.",
+    )
     views: Literal[1, 2, 4] = Field(
         default=1,
         description="Centre-point models only: run the model on the picture as it is (1), also mirrored "

@@ -46,7 +46,7 @@ class OnnxDetector:
 
     def __init__(self, config: OnnxDetectorConfig, floor: FloorProjector | None = None) -> None:
         self._config = config
-        self._floor = floor if config.same_person_m > 0 else None
+        self._floor = floor if config.same_person_m > 0 or config.same_head_m > 0 else None
         self.model = OnnxModel.open(
             config.model,
             threads=config.threads,
@@ -152,7 +152,11 @@ class OnnxDetector:
         if self._floor is not None and len(scores) > 1:
             config = self._config
             kept = same_person_kept(
-                self._floor.floor_m(points_px), scores, config.same_person_m, config.same_person_score_ratio
+                self._floor.floor_m(points_px),
+                scores,
+                config.same_person_m,
+                config.same_person_score_ratio,
+                config.same_head_m,
             )
             points_px, scores = points_px[kept], scores[kept]
             frame_boxes = None if frame_boxes is None else frame_boxes[kept]
