@@ -52,7 +52,8 @@ class CameraModel:
 
         Give exactly one of ``hfov_deg`` (horizontal field of view, degrees)
         or ``focal_px`` (focal length, pixels). The principal point is the
-        image centre. With the default heading the image reads like a map:
+        image centre, ``((width - 1) / 2, (height - 1) / 2)`` as OpenCV counts
+        pixels, so the camera made at another size is this one `resized`. With the default heading the image reads like a map:
         image right is floor +x, image up is floor +y, and the image centre
         looks at ``position_xy_m``.
 
@@ -73,7 +74,14 @@ class CameraModel:
             assert focal_px is not None
             coefficients = distortion if distortion is not None else (0.0,) * (5 if kind == "pinhole" else 4)
             lens = Lens(
-                width_px, height_px, focal_px, focal_px, width_px / 2.0, height_px / 2.0, kind, coefficients
+                width_px,
+                height_px,
+                focal_px,
+                focal_px,
+                (width_px - 1) / 2.0,
+                (height_px - 1) / 2.0,
+                kind,
+                coefficients,
             )
         x_m, y_m = position_xy_m
         pose = Pose.looking_down((x_m, y_m, mounting_height_m), tilt_deg=0.0, heading_deg=heading_deg)

@@ -101,6 +101,10 @@ class Lens:
     ) -> Lens:
         """An ideal lens (principal point at the centre, square pixels) from its horizontal field of view.
 
+        The centre is ``((width - 1) / 2, (height - 1) / 2)`` in OpenCV's pixel
+        convention, so the same lens made at another size is this one
+        `resized`.
+
         For a pinhole lens ``fx = (width/2) / tan(hfov/2)``; for a fisheye
         (equidistant) lens ``fx = (width/2) / (hfov/2 in radians)``; distortion
         is ignored for the field-of-view calculation.
@@ -115,7 +119,8 @@ class Lens:
         focal = (width_px / 2.0) / (math.tan(half) if kind == "pinhole" else half)
         if distortion is None:
             distortion = (0.0,) * DISTORTION_LENGTH.get(kind, 5)
-        return cls(width_px, height_px, focal, focal, width_px / 2.0, height_px / 2.0, kind, distortion)
+        centre_x, centre_y = (width_px - 1) / 2.0, (height_px - 1) / 2.0
+        return cls(width_px, height_px, focal, focal, centre_x, centre_y, kind, distortion)
 
     def resized(self, width_px: int, height_px: int) -> Lens:
         """The same lens seen through an image scaled to ``width_px`` x ``height_px``.

@@ -60,12 +60,21 @@ def test_floor_pixel_floor_round_trip_in_metres(lens):
 
 def test_straight_down_reads_like_a_map():
     camera = CameraModel.straight_down(1000, 800, 3.0, hfov_deg=90.0, position_xy_m=(2.0, 5.0))
-    pixels = np.array([[500.0, 400.0], [1000.0, 400.0], [500.0, 0.0]])
+    # the image's centre and the outer edges of its right and top pixels, as OpenCV counts pixels
+    pixels = np.array([[499.5, 399.5], [999.5, 399.5], [499.5, -0.5]])
     floor = camera.pixels_to_floor(pixels)
     # centre under the camera; right edge is +x at 3 m * tan(45 deg); top edge is +y
     np.testing.assert_allclose(floor, [[2.0, 5.0], [5.0, 5.0], [2.0, 7.4]], atol=1e-9)
     assert camera.pose.tilt_deg == pytest.approx(0.0, abs=1e-9)
     assert camera.pose.mounting_height_m == 3.0
+
+
+@pytest.mark.parametrize("kind", ["pinhole", "fisheye"])
+def test_an_ideal_camera_made_at_another_size_is_the_same_camera_resized(kind) -> None:
+    """The simulator renders a clip at 480 x 360 with the camera it calibrates at 640 x 480."""
+    big = CameraModel.straight_down(640, 480, 3.5, hfov_deg=100.0, kind=kind)
+    small = CameraModel.straight_down(480, 360, 3.5, hfov_deg=100.0, kind=kind)
+    assert np.allclose(big.resized(480, 360).lens.camera_matrix, small.lens.camera_matrix, atol=1e-12)
 
 
 def test_a_head_projects_closer_to_the_nadir_than_a_foot_in_the_same_pixel():
