@@ -158,7 +158,7 @@ class OnnxDetectorConfig(Section):
         ge=0,
         le=1,
         description="Two detections this close on the floor (metres, at the calibration's point height) "
-        "are one head whatever they score, and the weaker is dropped: people's head tops are never this "
+        "are one head whatever they score, and the weaker is dropped: adults' head tops are never this "
         "close, but a model may put two peaks on one large head. 0: off. Needs the calibration.",
     )
     views: Literal[1, 2, 4] = Field(

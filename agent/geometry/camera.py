@@ -53,9 +53,10 @@ class CameraModel:
         Give exactly one of ``hfov_deg`` (horizontal field of view, degrees)
         or ``focal_px`` (focal length, pixels). The principal point is the
         image centre, ``((width - 1) / 2, (height - 1) / 2)`` as OpenCV counts
-        pixels, so the camera made at another size is this one `resized`. With the default heading the image reads like a map:
-        image right is floor +x, image up is floor +y, and the image centre
-        looks at ``position_xy_m``.
+        pixels, so the camera made at another size is this one `resized`.
+        With the default heading the image reads like a map: image right is
+        floor +x, image up is floor +y, and the image centre looks at
+        ``position_xy_m``.
 
         Raises:
             ValueError: if both or neither of ``hfov_deg`` and ``focal_px`` are
