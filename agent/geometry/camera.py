@@ -73,17 +73,7 @@ class CameraModel:
             lens = Lens.from_hfov(width_px, height_px, hfov_deg, kind, distortion)
         else:
             assert focal_px is not None
-            coefficients = distortion if distortion is not None else (0.0,) * (5 if kind == "pinhole" else 4)
-            lens = Lens(
-                width_px,
-                height_px,
-                focal_px,
-                focal_px,
-                (width_px - 1) / 2.0,
-                (height_px - 1) / 2.0,
-                kind,
-                coefficients,
-            )
+            lens = Lens.ideal(width_px, height_px, focal_px, kind, distortion)
         x_m, y_m = position_xy_m
         pose = Pose.looking_down((x_m, y_m, mounting_height_m), tilt_deg=0.0, heading_deg=heading_deg)
         return cls(lens, pose)

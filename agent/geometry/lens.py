@@ -91,6 +91,29 @@ class Lens:
         object.__setattr__(self, "distortion", tuple(float(k) for k in self.distortion))
 
     @classmethod
+    def ideal(
+        cls,
+        width_px: int,
+        height_px: int,
+        focal_px: float,
+        kind: LensKind = "pinhole",
+        distortion: tuple[float, ...] | None = None,
+    ) -> Lens:
+        """An ideal lens: square pixels of focal length ``focal_px``, principal point at the centre.
+
+        The centre is ``((width - 1) / 2, (height - 1) / 2)`` in OpenCV's pixel
+        convention, so the same lens made at another size is this one
+        `resized`. ``distortion`` defaults to none.
+
+        Raises:
+            ValueError: as the constructor (a size, focal length or coefficient out of range).
+        """
+        if distortion is None:
+            distortion = (0.0,) * DISTORTION_LENGTH.get(kind, 5)
+        centre_x, centre_y = (width_px - 1) / 2.0, (height_px - 1) / 2.0
+        return cls(width_px, height_px, focal_px, focal_px, centre_x, centre_y, kind, distortion)
+
+    @classmethod
     def from_hfov(
         cls,
         width_px: int,
@@ -99,11 +122,7 @@ class Lens:
         kind: LensKind = "pinhole",
         distortion: tuple[float, ...] | None = None,
     ) -> Lens:
-        """An ideal lens (principal point at the centre, square pixels) from its horizontal field of view.
-
-        The centre is ``((width - 1) / 2, (height - 1) / 2)`` in OpenCV's pixel
-        convention, so the same lens made at another size is this one
-        `resized`.
+        """An ideal lens (`ideal`) from its horizontal field of view.
 
         For a pinhole lens ``fx = (width/2) / tan(hfov/2)``; for a fisheye
         (equidistant) lens ``fx = (width/2) / (hfov/2 in radians)``; distortion
@@ -117,10 +136,7 @@ class Lens:
             raise ValueError(f"hfov_deg is {hfov_deg!r}, should be in (0, {limit:g}) for a {kind} lens")
         half = math.radians(hfov_deg) / 2.0
         focal = (width_px / 2.0) / (math.tan(half) if kind == "pinhole" else half)
-        if distortion is None:
-            distortion = (0.0,) * DISTORTION_LENGTH.get(kind, 5)
-        centre_x, centre_y = (width_px - 1) / 2.0, (height_px - 1) / 2.0
-        return cls(width_px, height_px, focal, focal, centre_x, centre_y, kind, distortion)
+        return cls.ideal(width_px, height_px, focal, kind, distortion)
 
     def resized(self, width_px: int, height_px: int) -> Lens:
         """The same lens seen through an image scaled to ``width_px`` x ``height_px``.
