@@ -97,7 +97,7 @@ def test_the_int8_model_reads_the_picture_in_fp32_and_has_7_bit_weights_elsewher
     first = [n for n in graph.node if n.op_type == "Conv" and graph.input[0].name in n.input]
     assert len(first) == 1 and weights[first[0].input[1]].dtype == np.float32
     int8_weights = [w for w in weights.values() if w.dtype == np.int8 and w.ndim == 4]  # not zero points
-    assert len(int8_weights) == 12  # the other twelve convolutions
+    assert len(int8_weights) == 14  # the other fourteen convolutions
     assert all(np.abs(w.astype(int)).max() <= 64 for w in int8_weights)
     quantised_convs = [n for n in graph.node if n.op_type == "Conv" and n is not first[0]]
-    assert len(quantised_convs) == 12
+    assert len(quantised_convs) == 14
