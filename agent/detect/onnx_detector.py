@@ -25,11 +25,12 @@ from agent.types import Detections, FloatArray, Frame
 _DEFAULT_PERSON_CLASS = {"yolov5": 0, "yolov8": 0, "ssd": 1, "centrepoint": 0}
 # A part of the input the centre-point model runs on: edges on multiples of its deepest stride,
 # and this much around the region asked for (input pixels), the picture a head's score depends
-# on. At 96 px each of the 26,672 heads found inside the regions of five held-out clips (one per
-# scenario, busy at 448 x 336) had the point and score the whole input gives; at 64 px 21 of 536
-# in `entrance` and 69 of 2,612 in `aisle` differed, at 32 px 490 of 539 in `entrance`.
+# on. For the model shipped since 2026-12-02 15:25 (two more convolutions at stride 16: 32 px more
+# on each side), at 128 px each of 321 heads found inside random regions of held-out frames (every
+# scenario at its installer's input size) had the point and score the whole input gives, at 96 px
+# 20 differed. For the model before it, 96 px sufficed (26,672 heads) and 64 px did not.
 _CROP_MULTIPLE_PX = 16
-_CROP_MARGIN_PX = 96
+_CROP_MARGIN_PX = 128
 
 
 class OnnxDetector:
