@@ -1,7 +1,7 @@
 """Train the shipped overhead head detector on simulated stores and export it to ONNX (FP32 and INT8).
 
     .venv/bin/pip install -e '.[train]'      # torch 2.13.0 CPU, onnx, onnxscript
-    .venv/bin/python models/train.py         # the shipped model: one run from scratch, 40 minutes
+    .venv/bin/python models/train.py         # the shipped model: one run from scratch, 47 minutes
                                              # on 2 cores (models/README.md)
 
 Steps: render `--episodes` randomised scenario variants (`simdata.training_frames`,
