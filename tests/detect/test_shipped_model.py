@@ -101,3 +101,30 @@ def test_the_int8_model_reads_the_picture_in_fp32_and_has_7_bit_weights_elsewher
     assert all(np.abs(w.astype(int)).max() <= 64 for w in int8_weights)
     quantised_convs = [n for n in graph.node if n.op_type == "Conv" and n is not first[0]]
     assert len(quantised_convs) == 14
+
+
+def test_a_region_of_a_crowd_gives_the_shipped_model_s_heads_exactly():
+    """The motion gate's crops (`detect_region`) are widened enough for the shipped network: every
+    head the whole 448 x 336 input finds in a `busy` frame (seed 4, 6 s) inside a 160 x 120 px
+    region of a 4 x 4 grid over it gets the same point and score from the region alone."""
+    import numpy as np
+
+    frame_truth = next(itertools.islice(evaluation_clip("busy", 4, fps=5.0), 30, None))
+    config = OnnxDetectorConfig(
+        type="onnx", model=MODELS / "footfall_head_int8.onnx", input_size=(448, 336), score_threshold=0.15
+    )
+    detector = OnnxDetector(config)
+    frame = Frame(FrameMeta(0, 0.0, 640, 480), frame_truth.image)
+    whole = detector.detect(frame)
+    checked = 0
+    for x0, y0 in itertools.product(range(0, 640, 160), range(0, 480, 120)):
+        box = (x0, y0, x0 + 160, y0 + 120)
+        part = detector.detect_region(frame, box)
+        x, y = whole.points_px[:, 0], whole.points_px[:, 1]
+        inside = (x >= box[0]) & (x < box[2]) & (y >= box[1]) & (y < box[3])
+        for point, score in zip(whole.points_px[inside], whole.scores[inside], strict=True):
+            distance = np.linalg.norm(part.points_px - point, axis=1)
+            assert distance.min() < 1e-3, (box, point)
+            assert part.scores[distance.argmin()] == pytest.approx(score, abs=1e-4), (box, point)
+            checked += 1
+    assert checked >= 30  # a crowd: heads in most regions
