@@ -45,10 +45,11 @@ def same_person_kept(
     distance2_m2 = dx_m * dx_m + dy_m * dy_m  # NaN compares False below
     # stronger[i, j]: detection i scores more than 1 / score_ratio times detection j.
     stronger = scores[:, None] * score_ratio > scores[None, :]
-    # outranks[i, j]: i scores higher than j, or the same and comes first.
-    outranks = (scores[:, None] > scores[None, :]) | (
-        (scores[:, None] == scores[None, :]) & np.tri(count, k=-1, dtype=bool).T
-    )
     dropped = (distance2_m2 < within_m * within_m) & stronger
-    dropped |= (distance2_m2 < same_head_m * same_head_m) & outranks
+    if same_head_m > 0:
+        # outranks[i, j]: i scores higher than j, or the same and comes first.
+        outranks = (scores[:, None] > scores[None, :]) | (
+            (scores[:, None] == scores[None, :]) & np.tri(count, k=-1, dtype=bool).T
+        )
+        dropped |= (distance2_m2 < same_head_m * same_head_m) & outranks
     return np.asarray(~dropped.any(axis=0), dtype=bool)
