@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import onnx
 import torch
@@ -180,10 +181,33 @@ def targets(
     return heat, offset, mask
 
 
+def zoom_in(
+    rng: np.random.Generator, image: np.ndarray, heads: np.ndarray, max_scale: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """A random window of `image` (H, W, 3) enlarged by 1 to `max_scale` back to (H, W): heads look as
+    they do at a larger input size. `heads` (N, 3: u, v counted from the corner, radius) move and grow
+    with it; heads more than 2 px outside the window are dropped, as `_near_view` drops them."""
+    height_px, width_px = image.shape[:2]
+    scale = rng.uniform(1.0, max_scale)
+    big_w, big_h = round(width_px * scale), round(height_px * scale)
+    big = cv2.resize(image, (big_w, big_h), interpolation=cv2.INTER_LINEAR)
+    x0, y0 = int(rng.integers(big_w - width_px + 1)), int(rng.integers(big_h - height_px + 1))
+    moved = heads * np.array([big_w / width_px, big_h / height_px, scale])
+    moved[:, 0] -= x0
+    moved[:, 1] -= y0
+    kept = _near_view(moved[:, :2], (width_px, height_px))
+    return big[y0 : y0 + height_px, x0 : x0 + width_px], moved[kept]
+
+
 def augment(
-    rng: np.random.Generator, images: np.ndarray, heads: list[np.ndarray]
+    rng: np.random.Generator,
+    images: np.ndarray,
+    heads: list[np.ndarray],
+    zoom_max: float = 1.0,
+    zoom_share: float = 0.0,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Flips (an overhead view has no up), colour and brightness jitter, some grey (IR) frames.
+    """Flips (an overhead view has no up), colour and brightness jitter, some grey (IR) frames; with
+    `zoom_max` > 1, a share `zoom_share` of the frames zoomed in (`zoom_in`).
 
     Images (B, H, W, 3) uint8 in, (B, 3, H, W) float32 in [0, 1] out. Each frame's colour change is a
     function of each byte and channel alone, so it is worked out once for the 256 values of each
@@ -195,6 +219,8 @@ def augment(
     new_heads = []
     for b in range(len(images)):
         image, pts = images[b], heads[b].copy()
+        if zoom_max > 1.0 and rng.random() < zoom_share:
+            image, pts = zoom_in(rng, image, pts, zoom_max)
         if rng.random() < 0.5:
             image = image[:, ::-1]
             pts[:, 0] = width_px - pts[:, 0]
@@ -273,7 +299,9 @@ def train(
         else:
             step_images, step_heads = images, heads
             pick = batch_picks(rng, len(images), args.batch, crowd, args.crowd_share)
-        batch, batch_heads = augment(rng, step_images[pick], [step_heads[i] for i in pick])
+        batch, batch_heads = augment(
+            rng, step_images[pick], [step_heads[i] for i in pick], args.zoom, args.zoom_share
+        )
         size = (step_images.shape[2], step_images.shape[1])
         heat, offset, mask = (
             torch.from_numpy(a)
@@ -492,6 +520,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--crowd-heads", type=int, default=15, help="heads a frame holds to count as crowded (default 15)"
+    )
+    parser.add_argument(
+        "--zoom",
+        type=float,
+        default=1.0,
+        help="research: enlarge a random window of some frames by up to this factor (1: off), so heads "
+        "look as at a larger input size",
+    )
+    parser.add_argument(
+        "--zoom-share", type=float, default=0.5, help="share of the frames --zoom enlarges (default 0.5)"
     )
     args = parser.parse_args(argv)
     if not 0.0 <= args.crowd_share <= 1.0:

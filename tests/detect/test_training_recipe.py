@@ -152,6 +152,34 @@ def test_augment_gives_each_pixel_exactly_its_colour_change_and_flips_the_heads_
     assert greys > 0 and flips > 0
 
 
+def test_a_zoomed_frame_carries_its_heads_with_it_and_drops_those_it_leaves_out():
+    """`train.zoom_in`: a spot drawn at a head is found at the head's moved point (counted from the
+    corner) in the enlarged window, its radius grows by the same factor, and a head far outside the
+    window is dropped."""
+    sys.path.insert(0, str(TRAIN.parent))
+    import train
+
+    image = np.zeros((240, 320, 3), np.uint8)
+    cv2.circle(image, (160 * 16, 120 * 16), 3 * 16, (255, 255, 255), -1, cv2.LINE_AA, 4)
+    heads = np.array([[160.5, 120.5, 3.0], [0.5, 0.5, 3.0]])  # the spot's centre, and a corner
+    rng = np.random.default_rng(5)
+    rows, cols = np.mgrid[0:240, 0:320] + 0.5
+    scales, dropped = [], 0
+    for _ in range(20):
+        zoomed, moved = train.zoom_in(rng, image, heads, 1.6)
+        assert zoomed.shape == image.shape
+        weights = zoomed[:, :, 0].astype(np.float64)
+        found = np.array([(cols * weights).sum(), (rows * weights).sum()]) / weights.sum()
+        spot = moved[np.argmin(np.hypot(*(moved[:, :2] - found).T))]
+        np.testing.assert_allclose(spot[:2], found, atol=0.05)
+        scales.append(spot[2] / 3.0)
+        if len(moved) == 2:  # the corner head stays only while it is near the window
+            assert moved[1, 0] > -2.0 and moved[1, 1] > -2.0
+        dropped += len(moved) == 1
+    assert min(scales) >= 1.0 and max(scales) <= 1.6 and max(scales) - min(scales) > 0.2
+    assert dropped > 0
+
+
 @pytest.mark.parametrize("frame", [(480, 360), (640, 480), (800, 600)])
 def test_a_training_head_point_lands_on_its_head_in_the_resized_frame(frame):
     """A spot drawn where the camera projects a head (OpenCV's pixel centres) is found, in the frame
