@@ -2,7 +2,10 @@
 
 A track is *firmly* on a side of a line when it is at least `hysteresis_m`
 from it. Both modes only count a change of firm side whose path crossed the
-*segment* (not the line's infinite extension, supervision #518):
+*segment* (not the line's infinite extension, supervision #518). A track
+first seen within `hysteresis_m` of the line (someone the detector found, or
+the tracker confirmed, only as they reached it) starts on the side it is on,
+so walking on from there across the line counts, and walking back does not:
 
 - `immediate` counts at the moment the track becomes firm on the other side.
   A person who hesitates on the line, or whose position jitters across it,
@@ -28,8 +31,8 @@ from agent.types import LineCrossing, Tracks
 @dataclass
 class _TrackOnLine:
     position_m: list[float]  # x, y (m) at the last update
-    first_side: int  # first firm side: +1 in, -1 out, 0 none yet
-    firm_side: int  # latest firm side
+    first_side: int  # first firm side (or the side it was first seen on): +1 in, -1 out, 0 none yet
+    firm_side: int  # latest firm side (or the side it was first seen on)
     crossed_segment: bool  # crossed the segment since the last firm position
     ever_crossed: bool  # crossed the segment at least once
 
@@ -70,12 +73,13 @@ class LineCounter:
         if known:
             previous = np.array([self._state[ids[i]].position_m for i in known])
             crossed[known] = segments_cross(previous, tracks.positions_m[known], self._start, self._end)
-        for track_id, position, side, crossed_now in zip(
-            ids, positions_m, sides.tolist(), crossed.tolist(), strict=True
+        for track_id, position, distance, side, crossed_now in zip(
+            ids, positions_m, distances.tolist(), sides.tolist(), crossed.tolist(), strict=True
         ):
             state = self._state.get(track_id)
-            if state is None:
-                self._state[track_id] = _TrackOnLine(position, side, side, False, False)
+            if state is None:  # first seen: the side it is on, firmly or not (0 exactly on the line)
+                seen_on = int(np.sign(distance))
+                self._state[track_id] = _TrackOnLine(position, seen_on, seen_on, False, False)
                 continue
             if crossed_now:
                 state.crossed_segment = state.ever_crossed = True

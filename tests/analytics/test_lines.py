@@ -63,6 +63,12 @@ def straight(x: float, y0: float, y1: float, steps: int = 20) -> list[tuple[floa
         ({1: straight(2.0, -1.0, 1.0) + straight(2.5, 1.0, -1.0)}, ["in", "out"]),
         # Born on the in side: never crossed, never counted.
         ({1: straight(2.0, 0.5, 1.5)}, []),
+        # First seen within the hysteresis (found only as they reached the line), then walks across.
+        ({1: straight(2.0, 0.1, -1.0)}, ["out"]),
+        ({1: straight(2.0, -0.15, 1.0)}, ["in"]),
+        # First seen within the hysteresis, walks back to the side it was on: no passage.
+        ({1: straight(2.0, 0.1, 1.0)}, []),
+        ({1: straight(2.0, 0.1, 0.05) + straight(2.0, 0.05, 1.0)}, []),
     ],
     ids=[
         "in",
@@ -75,6 +81,10 @@ def straight(x: float, y0: float, y1: float, steps: int = 20) -> list[tuple[floa
         "stop-and-go",
         "in-then-out",
         "born-inside",
+        "first-seen-on-line-walks-out",
+        "first-seen-on-line-walks-in",
+        "first-seen-on-line-walks-back",
+        "first-seen-on-line-lingers-then-back",
     ],
 )
 def test_crossings(paths: dict[int, list[tuple[float, float]]], expected: list[str]) -> None:
