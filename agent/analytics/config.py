@@ -16,7 +16,12 @@ class LineConfig(Section):
     start: FloorXY
     end: FloorXY
     in_side: Literal["left", "right"] = "left"
-    hysteresis_m: float = Field(default=0.2, ge=0, description="Distance past the line before a count.")
+    hysteresis_m: float = Field(
+        default=0.2,
+        ge=0,
+        description="Distance past the line before a count; a person first seen closer than this to the "
+        "line starts on the side they are on.",
+    )
     mode: Literal["immediate", "late"] = Field(
         default="immediate",
         description="immediate: count on crossing; late: count when the track ends, by its net direction.",
