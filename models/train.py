@@ -199,15 +199,24 @@ def zoom_in(
     return big[y0 : y0 + height_px, x0 : x0 + width_px], moved[kept]
 
 
+def _small_heads(heads: np.ndarray, below_px: float) -> bool:
+    """Whether the heads (N, 3: u, v, radius px) have a median radius under `below_px` (always if infinite)."""
+    if np.isinf(below_px):
+        return True
+    return bool(len(heads)) and float(np.median(heads[:, 2])) < below_px
+
+
 def augment(
     rng: np.random.Generator,
     images: np.ndarray,
     heads: list[np.ndarray],
     zoom_max: float = 1.0,
     zoom_share: float = 0.0,
+    zoom_below_px: float = np.inf,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Flips (an overhead view has no up), colour and brightness jitter, some grey (IR) frames; with
-    `zoom_max` > 1, a share `zoom_share` of the frames zoomed in (`zoom_in`).
+    `zoom_max` > 1, a share `zoom_share` of the frames zoomed in (`zoom_in`), of those whose heads'
+    median radius is under `zoom_below_px` input pixels if that is finite (frames without heads then never).
 
     Images (B, H, W, 3) uint8 in, (B, 3, H, W) float32 in [0, 1] out. Each frame's colour change is a
     function of each byte and channel alone, so it is worked out once for the 256 values of each
@@ -219,7 +228,7 @@ def augment(
     new_heads = []
     for b in range(len(images)):
         image, pts = images[b], heads[b].copy()
-        if zoom_max > 1.0 and rng.random() < zoom_share:
+        if zoom_max > 1.0 and _small_heads(pts, zoom_below_px) and rng.random() < zoom_share:
             image, pts = zoom_in(rng, image, pts, zoom_max)
         if rng.random() < 0.5:
             image = image[:, ::-1]
@@ -307,7 +316,12 @@ def train(
             step_images, step_heads = images, heads
             pick = batch_picks(rng, len(images), args.batch, crowd, args.crowd_share)
         batch, batch_heads = augment(
-            rng, step_images[pick], [step_heads[i] for i in pick], args.zoom, args.zoom_share
+            rng,
+            step_images[pick],
+            [step_heads[i] for i in pick],
+            args.zoom,
+            args.zoom_share,
+            args.zoom_below_px,
         )
         size = (step_images.shape[2], step_images.shape[1])
         heat, offset, mask = (
@@ -551,6 +565,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--zoom-share", type=float, default=0.5, help="share of the frames --zoom enlarges (default 0.5)"
+    )
+    parser.add_argument(
+        "--zoom-below-px",
+        type=float,
+        default=np.inf,
+        help="--zoom only frames whose heads' median radius is under this many input pixels (wide "
+        "fisheyes and high mounts, which the installer runs at a larger input size); default: every frame",
     )
     args = parser.parse_args(argv)
     if not 0.0 <= args.crowd_share <= 1.0:
