@@ -156,6 +156,7 @@ def test_a_zoomed_frame_carries_its_heads_with_it_and_drops_those_it_leaves_out(
     """`train.zoom_in`: a spot drawn at a head is found at the head's moved point (counted from the
     corner) in the enlarged window, its radius grows by the same factor, and a head far outside the
     window is dropped."""
+    pytest.importorskip("torch", reason="the train extra (torch) is not installed")
     sys.path.insert(0, str(TRAIN.parent))
     import train
 
