@@ -297,13 +297,6 @@ def train(
     model = model.to(memory_format=torch.channels_last)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=args.steps, pct_start=0.05)
-    ema = (
-        torch.optim.swa_utils.AveragedModel(
-            model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(args.ema), use_buffers=True
-        )
-        if args.ema
-        else None
-    )
     crowd = crowd_frames(heads, args.crowd_heads)
     print(f"{len(crowd)} of {len(images)} frames hold {args.crowd_heads} or more heads", flush=True)
     started = time.monotonic()
@@ -336,19 +329,12 @@ def train(
         loss.backward()
         optimiser.step()
         schedule.step()
-        if ema is not None:
-            ema.update_parameters(model)
         running = 0.98 * running + 0.02 * loss.item() if step else loss.item()
         if step % 100 == 0 or step == args.steps - 1:
             print(f"step {step:5d}  loss {running:.3f}  {time.monotonic() - started:6.0f} s", flush=True)
         if args.checkpoint and step % 1000 == 999:
-            torch.save(_trained(model, ema).state_dict(), args.checkpoint)
-    return _trained(model, ema).eval()
-
-
-def _trained(model: CentrePointNet, ema: torch.optim.swa_utils.AveragedModel | None) -> CentrePointNet:
-    """The weights to keep: the running average's (`--ema`) when there is one."""
-    return model if ema is None else ema.module
+            torch.save(model.state_dict(), args.checkpoint)
+    return model.eval()
 
 
 def export(model: CentrePointNet, path: Path) -> None:
@@ -548,13 +534,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--crowd-heads", type=int, default=15, help="heads a frame holds to count as crowded (default 15)"
-    )
-    parser.add_argument(
-        "--ema",
-        type=float,
-        default=0.0,
-        help="research: keep and export an exponential moving average of the weights and batch-norm "
-        "statistics with this decay per step, e.g. 0.999 (0: off, the last weights)",
     )
     parser.add_argument(
         "--zoom",

@@ -64,22 +64,20 @@ class LineCounter:
         ids = tracks.ids.tolist()
         positions_m = tracks.positions_m.tolist()  # plain floats: no NumPy row per track in the loop
         distances = self.line.signed_distance_m(tracks.positions_m)
-        sides = np.where(np.abs(distances) >= max(self._hysteresis_m, 1e-12), np.sign(distances), 0).astype(
-            int
-        )
+        seen_on = np.sign(distances).astype(int)  # the side each track is on, firmly or not
+        sides = np.where(np.abs(distances) >= max(self._hysteresis_m, 1e-12), seen_on, 0)
         # One vectorised segment test for every track seen before, instead of one per track.
         known = [i for i, track_id in enumerate(ids) if track_id in self._state]
         crossed = np.zeros(len(ids), dtype=bool)
         if known:
             previous = np.array([self._state[ids[i]].position_m for i in known])
             crossed[known] = segments_cross(previous, tracks.positions_m[known], self._start, self._end)
-        for track_id, position, distance, side, crossed_now in zip(
-            ids, positions_m, distances.tolist(), sides.tolist(), crossed.tolist(), strict=True
+        for track_id, position, on, side, crossed_now in zip(
+            ids, positions_m, seen_on.tolist(), sides.tolist(), crossed.tolist(), strict=True
         ):
             state = self._state.get(track_id)
             if state is None:  # first seen: the side it is on, firmly or not (0 exactly on the line)
-                seen_on = int(np.sign(distance))
-                self._state[track_id] = _TrackOnLine(position, seen_on, seen_on, False, False)
+                self._state[track_id] = _TrackOnLine(position, on, on, False, False)
                 continue
             if crossed_now:
                 state.crossed_segment = state.ever_crossed = True
