@@ -30,7 +30,7 @@ import numpy as np
 import onnx
 import torch
 from net import INPUT_HEIGHT_PX, INPUT_WIDTH_PX, STRIDE, CentrePointNet
-from simdata import TRAIN_SEED_BASE, fisheye_training_seeds, training_frames
+from simdata import TRAIN_SEED_BASE, fisheye_training_seeds, randomised_scenario, training_frames
 
 from agent.config_base import parse_size_px
 from agent.detect.centrepoint import CENTREPOINT_METADATA, INPUT_SIZE_KEY
@@ -213,10 +213,12 @@ def augment(
     zoom_max: float = 1.0,
     zoom_share: float = 0.0,
     zoom_below_px: float = np.inf,
+    zoomable: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Flips (an overhead view has no up), colour and brightness jitter, some grey (IR) frames; with
     `zoom_max` > 1, a share `zoom_share` of the frames zoomed in (`zoom_in`), of those whose heads'
-    median radius is under `zoom_below_px` input pixels if that is finite (frames without heads then never).
+    median radius is under `zoom_below_px` input pixels if that is finite (frames without heads then never)
+    and, with `zoomable` (one bool per frame), of those it marks.
 
     Images (B, H, W, 3) uint8 in, (B, 3, H, W) float32 in [0, 1] out. Each frame's colour change is a
     function of each byte and channel alone, so it is worked out once for the 256 values of each
@@ -228,7 +230,8 @@ def augment(
     new_heads = []
     for b in range(len(images)):
         image, pts = images[b], heads[b].copy()
-        if zoom_max > 1.0 and _small_heads(pts, zoom_below_px) and rng.random() < zoom_share:
+        may_zoom = zoomable is None or bool(zoomable[b])
+        if zoom_max > 1.0 and may_zoom and _small_heads(pts, zoom_below_px) and rng.random() < zoom_share:
             image, pts = zoom_in(rng, image, pts, zoom_max)
         if rng.random() < 0.5:
             image = image[:, ::-1]
@@ -265,6 +268,16 @@ def crowd_frames(heads: list[np.ndarray], min_heads: int) -> np.ndarray:
     return np.flatnonzero(np.array([len(h) for h in heads]) >= min_heads)
 
 
+def fisheye_frames(episodes: int, frames: int) -> np.ndarray:
+    """One bool per frame of `render_dataset(episodes, frames)`: whether its episode's lens is a fisheye
+    (`simdata.randomised_scenario` of the episode's seed, worked out without rendering)."""
+    kinds = [
+        randomised_scenario(np.random.default_rng(TRAIN_SEED_BASE + k)).camera.kind == "fisheye"
+        for k in range(episodes)
+    ]
+    return np.repeat(np.array(kinds, dtype=bool), frames)
+
+
 def batch_picks(
     rng: np.random.Generator, n_frames: int, batch: int, crowd: np.ndarray, crowd_share: float
 ) -> np.ndarray:
@@ -298,6 +311,7 @@ def train(
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=args.steps, pct_start=0.05)
     crowd = crowd_frames(heads, args.crowd_heads)
+    zoomable = fisheye_frames(args.episodes, args.frames_per_episode) if args.zoom_fisheye_only else None
     print(f"{len(crowd)} of {len(images)} frames hold {args.crowd_heads} or more heads", flush=True)
     started = time.monotonic()
     running = 0.0
@@ -305,9 +319,11 @@ def train(
         if wide is not None and step % args.wide_every == 1:
             step_images, step_heads = wide
             pick = rng.integers(len(step_images), size=args.wide_batch or args.batch)
+            step_zoomable = None  # every wide frame is a fisheye's
         else:
             step_images, step_heads = images, heads
             pick = batch_picks(rng, len(images), args.batch, crowd, args.crowd_share)
+            step_zoomable = None if zoomable is None else zoomable[pick]
         batch, batch_heads = augment(
             rng,
             step_images[pick],
@@ -315,6 +331,7 @@ def train(
             args.zoom,
             args.zoom_share,
             args.zoom_below_px,
+            step_zoomable,
         )
         size = (step_images.shape[2], step_images.shape[1])
         heat, offset, mask = (
@@ -551,6 +568,12 @@ def main(argv: list[str] | None = None) -> int:
         default=np.inf,
         help="--zoom only frames whose heads' median radius is under this many input pixels (wide "
         "fisheyes and high mounts, which the installer runs at a larger input size); default: every frame",
+    )
+    parser.add_argument(
+        "--zoom-fisheye-only",
+        action="store_true",
+        help="--zoom only frames of fisheye episodes (the installer runs a wide fisheye at a larger "
+        "input size; pinhole views keep their scale)",
     )
     args = parser.parse_args(argv)
     if not 0.0 <= args.crowd_share <= 1.0:

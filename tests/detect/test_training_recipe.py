@@ -181,6 +181,35 @@ def test_a_zoomed_frame_carries_its_heads_with_it_and_drops_those_it_leaves_out(
     assert dropped > 0
 
 
+def test_zoom_for_fisheyes_only_marks_the_fisheye_episodes_frames_and_leaves_the_others_unscaled():
+    """`train.fisheye_frames` marks the frames of exactly the episodes whose lens
+    `simdata.fisheye_training_seeds` finds to be a fisheye, and `train.augment` never enlarges a
+    frame it is told not to (a pinhole view keeps its heads' radii), while it does enlarge marked ones."""
+    pytest.importorskip("torch", reason="the train extra (torch) is not installed")
+    sys.path.insert(0, str(TRAIN.parent))
+    import simdata
+    import train
+
+    marked = train.fisheye_frames(40, 3)
+    assert marked.shape == (120,)
+    expected = [
+        s - simdata.TRAIN_SEED_BASE for s in simdata.fisheye_training_seeds(simdata.TRAIN_SEED_BASE, 40)
+    ]
+    expected = [k for k in expected if k < 40]
+    assert np.flatnonzero(marked[::3]).tolist() == expected and 0 < len(expected) < 40
+    assert (marked.reshape(40, 3) == marked[::3, None]).all()
+
+    images = np.zeros((8, 240, 320, 3), np.uint8)
+    heads = [np.array([[160.0, 120.0, 3.0]]) for _ in images]
+    zoomable = np.array([False, True] * 4)
+    grown = np.zeros(8, int)
+    rng = np.random.default_rng(3)
+    for _ in range(10):
+        _, out = train.augment(rng, images, heads, 1.6, 1.0, np.inf, zoomable)
+        grown += np.array([len(h) and h[0, 2] > 3.0 for h in out])
+    assert (grown[~zoomable] == 0).all() and (grown[zoomable] > 0).all()
+
+
 @pytest.mark.parametrize("frame", [(480, 360), (640, 480), (800, 600)])
 def test_a_training_head_point_lands_on_its_head_in_the_resized_frame(frame):
     """A spot drawn where the camera projects a head (OpenCV's pixel centres) is found, in the frame
