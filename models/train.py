@@ -6,7 +6,8 @@
 
 Steps: render `--episodes` randomised scenario variants (`simdata.training_frames`,
 seeds TRAIN_SEED_BASE + k) into RAM on `--workers` processes; train
-`net.CentrePointNet` (half of each batch from crowded frames) with a
+`net.CentrePointNet` (half of each batch from crowded frames, half of
+the fisheye episodes' frames enlarged by 1-1.6x) with a
 focal loss on a Gaussian heatmap and an L1 loss on the sub-cell offset;
 export `footfall_head_fp32.onnx` (opset 18, weights inside the file) and a
 static INT8 copy `footfall_head_int8.onnx` calibrated on rendered frames
@@ -311,7 +312,9 @@ def train(
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=args.steps, pct_start=0.05)
     crowd = crowd_frames(heads, args.crowd_heads)
-    zoomable = fisheye_frames(args.episodes, args.frames_per_episode) if args.zoom_fisheye_only else None
+    zoomable = (
+        fisheye_frames(args.episodes, args.frames_per_episode) if args.zoom_lenses == "fisheye" else None
+    )
     print(f"{len(crowd)} of {len(images)} frames hold {args.crowd_heads} or more heads", flush=True)
     started = time.monotonic()
     running = 0.0
@@ -555,25 +558,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--zoom",
         type=float,
-        default=1.0,
-        help="research: enlarge a random window of some frames by up to this factor (1: off), so heads "
-        "look as at a larger input size",
+        default=1.6,
+        help="enlarge a random window of some frames by up to this factor (default 1.6; 1: off, the "
+        "recipe until 2026-12-02), so heads look as at the larger input size a wide fisheye gets",
     )
     parser.add_argument(
-        "--zoom-share", type=float, default=0.5, help="share of the frames --zoom enlarges (default 0.5)"
+        "--zoom-share",
+        type=float,
+        default=0.5,
+        help="share of the frames --zoom may enlarge that it does (default 0.5)",
     )
     parser.add_argument(
         "--zoom-below-px",
         type=float,
         default=np.inf,
-        help="--zoom only frames whose heads' median radius is under this many input pixels (wide "
+        help="research: --zoom only frames whose heads' median radius is under this many input pixels (wide "
         "fisheyes and high mounts, which the installer runs at a larger input size); default: every frame",
     )
     parser.add_argument(
-        "--zoom-fisheye-only",
-        action="store_true",
-        help="--zoom only frames of fisheye episodes (the installer runs a wide fisheye at a larger "
-        "input size; pinhole views keep their scale)",
+        "--zoom-lenses",
+        choices=("fisheye", "all"),
+        default="fisheye",
+        help="whose frames --zoom enlarges: fisheye episodes' (default: the installer runs a wide "
+        "fisheye at a larger input size, and pinhole views keep their scale) or every episode's "
+        "(research: costs the pinhole scenes precision, models/README.md)",
     )
     args = parser.parse_args(argv)
     if not 0.0 <= args.crowd_share <= 1.0:
