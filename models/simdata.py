@@ -107,11 +107,16 @@ def _constant(levels: tuple[float, ...]):  # type: ignore[no-untyped-def]
     return lighting
 
 
+def has_fisheye(seed: int) -> bool:
+    """Whether the randomised scenario of training seed `seed` has a fisheye lens (no rendering)."""
+    return randomised_scenario(np.random.default_rng(seed)).camera.kind == "fisheye"
+
+
 def fisheye_training_seeds(first: int, count: int) -> list[int]:
     """The first `count` training seeds from `first` on whose randomised scenario has a fisheye lens."""
     seeds, seed = [], first
     while len(seeds) < count:
-        if randomised_scenario(np.random.default_rng(seed)).camera.kind == "fisheye":
+        if has_fisheye(seed):
             seeds.append(seed)
         seed += 1
     return seeds

@@ -31,7 +31,7 @@ import numpy as np
 import onnx
 import torch
 from net import INPUT_HEIGHT_PX, INPUT_WIDTH_PX, STRIDE, CentrePointNet
-from simdata import TRAIN_SEED_BASE, fisheye_training_seeds, randomised_scenario, training_frames
+from simdata import TRAIN_SEED_BASE, fisheye_training_seeds, has_fisheye, training_frames
 
 from agent.config_base import parse_size_px
 from agent.detect.centrepoint import CENTREPOINT_METADATA, INPUT_SIZE_KEY
@@ -271,11 +271,8 @@ def crowd_frames(heads: list[np.ndarray], min_heads: int) -> np.ndarray:
 
 def fisheye_frames(episodes: int, frames: int) -> np.ndarray:
     """One bool per frame of `render_dataset(episodes, frames)`: whether its episode's lens is a fisheye
-    (`simdata.randomised_scenario` of the episode's seed, worked out without rendering)."""
-    kinds = [
-        randomised_scenario(np.random.default_rng(TRAIN_SEED_BASE + k)).camera.kind == "fisheye"
-        for k in range(episodes)
-    ]
+    (`simdata.has_fisheye`, worked out without rendering)."""
+    kinds = [has_fisheye(TRAIN_SEED_BASE + k) for k in range(episodes)]
     return np.repeat(np.array(kinds, dtype=bool), frames)
 
 
