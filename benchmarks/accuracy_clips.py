@@ -159,7 +159,10 @@ def markdown(results: list[ClipResult], total: Totals, command: str, detector: s
         "",
         f"{detector}, Kalman tracker, clips at {SIZE_PX[0]}x{SIZE_PX[1]} px and {FPS:g} frames/s. "
         "Dwell error: relative error of the median finished visit per zone (median over zones). "
-        "Dwell and heatmap truth: people whose head is in the image.",
+        "Dwell and heatmap truth: people whose head is in the image. "
+        "MOTA and IDF1: a track is a person within 0.5 m of where the camera sees them (their head top "
+        "taken to the floor at the calibration's height, `agent.evaluate.camera_seen_frames`); counts, dwell "
+        "and heatmap are scored where people stand.",
         "",
         "| clip | line | dir | truth | ours | error | MOTA | IDF1 | dwell error | heatmap r |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
