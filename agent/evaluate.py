@@ -88,6 +88,11 @@ HEAD_APPEARANCE_WEIGHT_M = 2.0
 # 119.7 s). On the 20 accuracy clips (2026-12-02): `door` in 66 -> 67 of 67, `centre_aisle` out 89 -> 90
 # of 90, passages missed 10 -> 9, IDF1 0.872 -> 0.873; 2 made `door` exact but not `centre_aisle`.
 HEAD_SHOW_MISSED = 3
+# How fast (m/s) someone the model lost in a crowd may have walked, for a new track that looks like
+# them (`agent.track.kalman` `_RELINK_APPEARANCE`) to take their id. On the 20 accuracy clips
+# (2026-12-03, tracks matched where the camera sees people): IDF1 0.897 -> 0.903, every count as
+# before; busy seeds 5-7, never tuned on: see benchmarks/RESULTS.md.
+HEAD_RELINK_SPEED_M_S = 1.5
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,8 @@ def tracker_config(name: str, overhead: bool = False) -> TrackerConfig:
     `weak_confirm_apart_m` `HEAD_WEAK_CONFIRM_APART_M`, its `low_score`
     `HEAD_LOW_SCORE`, its `faint_apart_m` `HEAD_FAINT_APART_M`, its
     `measurement_m` `HEAD_POINT_NOISE_M`, its `appearance_weight_m`
-    `HEAD_APPEARANCE_WEIGHT_M` and its `show_missed` `HEAD_SHOW_MISSED`, as the installer writes them.
+    `HEAD_APPEARANCE_WEIGHT_M`, its `show_missed` `HEAD_SHOW_MISSED` and its `relink_speed_m_s`
+    `HEAD_RELINK_SPEED_M_S`, as the installer writes them.
 
     Raises:
         ValueError: another name.
@@ -192,6 +198,7 @@ def tracker_config(name: str, overhead: bool = False) -> TrackerConfig:
                 measurement_m=HEAD_POINT_NOISE_M,
                 appearance_weight_m=HEAD_APPEARANCE_WEIGHT_M,
                 show_missed=HEAD_SHOW_MISSED,
+                relink_speed_m_s=HEAD_RELINK_SPEED_M_S,
             )
         return KalmanTrackerConfig(type="kalman")
     if name == "nearest":

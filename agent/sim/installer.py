@@ -77,6 +77,7 @@ def config_text(scenario: Scenario, width_px: int = 640, height_px: int = 480) -
         "measurement_m = 0.05            # the model's head points scatter 0.015-0.04 m around the head (std)",
         "appearance_weight_m = 2.0       # colours of hair and shoulders tell neighbours in a crowd apart",
         "show_missed = 3                 # a head the model blinks on for up to 3 frames stays, at its prediction",
+        "relink_speed_m_s = 1.5          # a new track that looks like one lost a moment ago, near it, takes its id",
     ]
     for line in scenario.layout.lines:
         lines += [

@@ -70,11 +70,11 @@ class KalmanTrackerConfig(Section):
     relink_speed_m_s: float = Field(
         default=0.0,
         ge=0,
-        description="A track confirmed where a confirmed track, missed now and looking alike, could have "
-        "walked at this speed since its last match takes that track's id: someone the detector lost in a "
-        "crowd for a few frames keeps their identity, visit and routes (0 = off). Off in the installer's "
-        "configs: at 2.5 it lifts IDF1 on the accuracy clips from 0.853 to 0.864 but also hands a lost id "
-        "to a false track now and then, one more count of 476 (benchmarks/RESULTS.md).",
+        description="A track confirmed where a confirmed track, missed now and looking alike (colours "
+        "at most 0.2 apart when both are known), could have walked at this speed since its last match "
+        "takes that track's id: someone the detector lost in a crowd for a few frames keeps their "
+        "identity, visit and routes (0 = off; 1.5 in the installer's configs for the shipped head model, "
+        "benchmarks/RESULTS.md).",
     )
     appearance_weight_m: float = Field(
         default=0.0,
