@@ -423,9 +423,10 @@ def camera_seen_frames(truth: dict[str, Any], point_height_m: float | None) -> l
     they stand, a shorter one nearer. Under `busy`'s fisheye at 4.5 m a
     1.85 m shopper 10 m out is placed 0.57 m farther out, beyond the 0.5 m
     within which a track is that person, so exact detections scored MOTA
-    0.85-0.93 on its four accuracy clips (0.98-0.99 matched as below). MOTA and IDF1 ask whether each person is
-    followed and keeps one identity, as MOT benchmarks ask in the image, so
-    they match our tracks with each person's point as the camera sees it: the
+    0.85-0.93 on its four accuracy clips (0.98-0.99 matched as below). MOTA
+    and IDF1 ask whether each person is followed and keeps one identity, as
+    MOT benchmarks ask in the image, so they match our tracks with each
+    person's point as the camera sees it: the
     ray from the camera through the detected point meets the height
     `point_height_m`, the detected point sitting at the same fraction of each
     person's height as `point_height_m` is of `HEAD_TOP_HEIGHT_M` (the head's

@@ -94,7 +94,7 @@ def test_exact_heads_under_the_crowd_fisheye_are_tracked_once_parallax_is_not_a_
     """`busy` (fisheye 160 deg, 4.5 m up): tall and short shoppers far out are placed up to 0.6 m off.
 
     Matched at the floor, exact head tops scored MOTA 0.906 and IDF1 0.937 on the committed clip
-    (2026-12-03), every lost match one of parallax; matched where the camera sees them 0.982 and 0.975.
+    (2026-12-03); matched where the camera sees them 0.982 and 0.975.
     """
     pytest.importorskip("motmetrics")
     result = evaluate_clip(
