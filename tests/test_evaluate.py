@@ -149,8 +149,9 @@ def test_entrance_clip_is_evaluated_against_its_truth() -> None:
 def test_appearance_keeps_identities_in_the_committed_crowd_clip() -> None:
     """`busy`: 40-60 people under a fisheye; colours tell neighbours apart when the detector misses one.
 
-    Measured: IDF1 0.808 without appearance, 0.845 with the installer's weight (the INT8 model with
-    7-bit weights, which saturate on no CPU; 0.742 and 0.834 with the 2026-11-30 weights).
+    Measured: IDF1 0.817 without appearance, 0.918 with the installer's weight (2026-12-03: the head
+    model of 2026-12-02 20:26, relinking on, tracks matched where the camera sees people); 0.808 and
+    0.845 with earlier weights matched at the floor, 0.742 and 0.834 with the 2026-11-30 weights.
     """
     clip, configs = ROOT / "sim_videos" / "busy.truth.json", ROOT / "config" / "scenarios"
     without = evaluate_clip(clip, configs, overrides=["tracker.appearance_weight_m=0"])
