@@ -418,41 +418,43 @@ def camera_seen_frames(truth: dict[str, Any], point_height_m: float | None) -> l
     """The truth's frames with every person placed where the camera sees them, for the tracking scores.
 
     One camera cannot measure how tall anyone is: the agent takes each
-    detected point to the floor at the calibration's `point_height_m` (m), so
-    a person taller than that is placed farther from the camera's nadir than
-    they stand, a shorter one nearer. Under `busy`'s fisheye at 4.5 m a
+    detected head top to the floor at the calibration's `point_height_m` (m),
+    so a person taller than that is placed farther from the camera's nadir
+    than they stand, a shorter one nearer. Under `busy`'s fisheye at 4.5 m a
     1.85 m shopper 10 m out is placed 0.57 m farther out, beyond the 0.5 m
     within which a track is that person, so exact detections scored MOTA
     0.85-0.93 on its four accuracy clips (0.98-0.99 matched as below). MOTA
     and IDF1 ask whether each person is followed and keeps one identity, as
     MOT benchmarks ask in the image, so they match our tracks with each
-    person's point as the camera sees it: the
-    ray from the camera through the detected point meets the height
-    `point_height_m`, the detected point sitting at the same fraction of each
-    person's height as `point_height_m` is of `HEAD_TOP_HEIGHT_M` (the head's
-    top at 1.7, the feet at 0). Counts, dwell and the heatmap stay scored
-    against where people stand, parallax and all.
+    person's head top as the camera sees it: the ray from the camera through
+    the head top (the person's height, the truth's head pixel) meets the
+    height `point_height_m`, scaling the person's offset from the camera's
+    floor point by (H - point_height_m) / (H - height), H the camera's
+    height. Counts, dwell and the heatmap stay scored against where people
+    stand, parallax and all.
 
     The simulator's cameras look straight down (`truth["camera"]`: floor
-    position and height, m), which makes the ray exact for any lens. Without
-    a camera in the truth, a person's height, or a `point_height_m`, the
-    frames are returned as they are (floor points).
+    position and height, m), which makes the ray exact for any lens. The
+    frames are returned as they are (floor points) with `point_height_m`
+    None or 0 (a detector of where people stand), or a truth without a
+    camera; so is a person without a height in the truth, or one whose head
+    or point height is not below the camera.
     """
     camera = truth.get("camera")
-    heights_m = {p["pid"]: p["height_m"] for p in truth.get("people", []) if "height_m" in p}
-    if point_height_m is None or camera is None or not heights_m:
+    if not point_height_m or camera is None:
         return list(truth["frames"])
     camera_m = np.array(camera["position_xy_m"], dtype=float)
     camera_height_m = float(camera["height_m"])
-    part_of_height = point_height_m / HEAD_TOP_HEIGHT_M
+    heights_m = {p["pid"]: p["height_m"] for p in truth.get("people", []) if "height_m" in p}
     frames = []
     for t_s, everyone in truth["frames"]:
         seen = []
         for pid, x_m, y_m, *rest in everyone:
-            point_m = heights_m.get(pid, HEAD_TOP_HEIGHT_M) * part_of_height
-            scale = (camera_height_m - point_height_m) / (camera_height_m - point_m)
-            x_m, y_m = camera_m + (np.array([x_m, y_m]) - camera_m) * scale
-            seen.append([pid, float(x_m), float(y_m), *rest])
+            height_m = heights_m.get(pid)
+            if height_m is not None and camera_height_m > max(height_m, point_height_m):
+                scale = (camera_height_m - point_height_m) / (camera_height_m - height_m)
+                x_m, y_m = (camera_m + (np.array([x_m, y_m]) - camera_m) * scale).tolist()
+            seen.append([pid, x_m, y_m, *rest])
         frames.append([t_s, seen])
     return frames
 

@@ -31,10 +31,11 @@ the model scores low for a moment (hair the colour of the floor) is still
 followed across a line; such a match does not renew the track, which still
 ends `max_age_s` after its last clear detection. With `relink_speed_m_s`, a
 track confirmed where a confirmed track that is missed now could have walked
-since its last match, and that does not look unlike it, takes over that
-track's id (the old one ends without being reported as ended): someone the
-detector lost in a crowd for a few frames, and found again outside the old
-track's gate, keeps their identity. A confirmed track that the
+since its last match, and whose colours differ from its by at most
+`_RELINK_APPEARANCE` where both are known, takes over that track's id (the
+old one ends without being reported as ended): someone the detector lost in
+a crowd for a few frames, and found again outside the old track's gate,
+keeps their identity. A confirmed track that the
 detector misses for up to `show_missed` detections in a row is still
 reported, at its prediction, if that prediction lies within the area where
 tracked people have been seen so far: a detector blinks (a person half
@@ -273,7 +274,7 @@ class KalmanTracker:
     detection and person matched may move a confirmed track that missed its
     person, without renewing it (see `_follow_faintly`); `relink_speed_m_s` (0 =
     off): a track confirmed where a confirmed track missed now could have walked
-    at this speed since its last match takes its id (see `_relink`); `show_missed` (0 = off):
+    at this speed since its last match, and looks like it, takes its id (see `_relink`); `show_missed` (0 = off):
     detections in a row a confirmed track may miss and still be reported at
     its prediction, inside the area where people have been seen; `in_view`
     (None = unknown): the floor the camera sees, to end at once a missed track

@@ -403,7 +403,7 @@ def _lost_and_found(
         (2.5, (1.3, 2.5), (0.2, 0.2), False),  # 2.5 m in 0.5 s: someone else
         (2.5, (1.3, 0.5), (0.2, 0.9), False),  # near, but looking unlike them: someone else
         (1.5, (1.3, 0.5), (0.2, 0.3), True),  # 0.1 apart in colour: as a person changes under the lights
-        (1.5, (1.3, 0.5), (0.2, 0.45), False),  # 0.25 apart: a neighbour differs by about that
+        (1.5, (1.3, 0.5), (0.2, 0.45), False),  # 0.25 apart: as a neighbour (median 0.2), not a person
     ],
 )
 def test_a_track_confirmed_where_a_lost_track_could_have_walked_takes_its_id(
