@@ -443,18 +443,21 @@ def camera_seen_frames(truth: dict[str, Any], point_height_m: float | None) -> l
     camera = truth.get("camera")
     if not point_height_m or camera is None:
         return list(truth["frames"])
-    camera_m = np.array(camera["position_xy_m"], dtype=float)
-    camera_height_m = float(camera["height_m"])
-    heights_m = {p["pid"]: p["height_m"] for p in truth.get("people", []) if "height_m" in p}
+    camera_x_m, camera_y_m = camera["position_xy_m"]
+    camera_height_m = camera["height_m"]
+    scales = {
+        p["pid"]: (camera_height_m - point_height_m) / (camera_height_m - p["height_m"])
+        for p in truth.get("people", [])
+        if "height_m" in p and camera_height_m > max(p["height_m"], point_height_m)
+    }
     frames = []
     for t_s, everyone in truth["frames"]:
         seen = []
         for pid, x_m, y_m, *rest in everyone:
-            height_m = heights_m.get(pid)
-            if height_m is not None and camera_height_m > max(height_m, point_height_m):
-                scale = (camera_height_m - point_height_m) / (camera_height_m - height_m)
-                x_m, y_m = (camera_m + (np.array([x_m, y_m]) - camera_m) * scale).tolist()
-            seen.append([pid, x_m, y_m, *rest])
+            scale = scales.get(pid, 1.0)
+            seen.append(
+                [pid, camera_x_m + (x_m - camera_x_m) * scale, camera_y_m + (y_m - camera_y_m) * scale, *rest]
+            )
         frames.append([t_s, seen])
     return frames
 

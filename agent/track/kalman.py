@@ -274,9 +274,10 @@ class KalmanTracker:
     detection and person matched may move a confirmed track that missed its
     person, without renewing it (see `_follow_faintly`); `relink_speed_m_s` (0 =
     off): a track confirmed where a confirmed track missed now could have walked
-    at this speed since its last match, and looks like it, takes its id (see `_relink`); `show_missed` (0 = off):
-    detections in a row a confirmed track may miss and still be reported at
-    its prediction, inside the area where people have been seen; `in_view`
+    at this speed since its last match, and looks like it, takes its id (see
+    `_relink`); `show_missed` (0 = off): detections in a row a confirmed track
+    may miss and still be reported at its prediction, inside the area where
+    people have been seen; `in_view`
     (None = unknown): the floor the camera sees, to end at once a missed track
     predicted outside it.
 
