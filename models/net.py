@@ -12,7 +12,7 @@ quantise to INT8 well, and nearest upsampling is exact in INT8.
 With `subcells` (research, not the shipped model) the 1 x 1 head predicts
 each stride-4 cell's 2 x 2 sub-cells and a pixel shuffle lays them out: the
 same outputs at stride 2, for heads that touch, for 1.07 times the
-inference (models/README.md, "Held-out accuracy").
+inference (models/TRIALS.md, "Held-out accuracy: where busy loses recall").
 """
 
 from __future__ import annotations

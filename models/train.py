@@ -385,8 +385,8 @@ def quantise(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
 
     The first convolution, on the picture itself, stays FP32: with its three input channels it gains
     nothing from 8 bits (it ran faster in FP32, and the picture needs no quantising then), and its
-    7-bit weights cost the crowd most of its lost recall (models/README.md, "The first convolution
-    stays FP32").
+    7-bit weights cost the crowd most of its lost recall (models/TRIALS.md, "Held-out accuracy: the
+    evidence behind INT8 and the one-detection rules").
     """
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -508,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         "--subcells",
         action="store_true",
         help="research: the head predicts 2 x 2 sub-cells of each stride-4 cell, maps at stride 2 "
-        "(models/README.md); --init may name stride-4 weights",
+        "(models/TRIALS.md); --init may name stride-4 weights",
     )
     parser.add_argument(
         "--sigma-px",
@@ -578,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         default="fisheye",
         help="whose frames --zoom enlarges: fisheye episodes' (default: the installer runs a wide "
         "fisheye at a larger input size, and pinhole views keep their scale) or every episode's "
-        "(research: costs the pinhole scenes precision, models/README.md)",
+        "(research: costs the pinhole scenes precision, models/TRIALS.md)",
     )
     args = parser.parse_args(argv)
     if not 0.0 <= args.crowd_share <= 1.0:
