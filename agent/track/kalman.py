@@ -451,7 +451,13 @@ class KalmanTracker:
             inside = ((position >= self._seen_low_m) & (position <= self._seen_high_m)).all(axis=1)
             seen = table.matched_now | ((table.misses <= self._show_missed) & inside)
         shown = table.confirmed & seen
-        return Tracks(t_s, table.ids[shown], table.states[shown, :2], ended_ids=tuple(ended_ids.tolist()))
+        return Tracks(
+            t_s,
+            table.ids[shown],
+            table.states[shown, :2],
+            ended_ids=tuple(ended_ids.tolist()),
+            origins_m=table.origins_m[shown],
+        )
 
     def _associate(
         self,
