@@ -169,8 +169,9 @@ class Tracks:
 
     Track ids are ephemeral, process-local integers: they never leave the device.
     `origins_m` (N, 2), when the tracker gives it, is where each track's first
-    detection lay, before it was confirmed: a track confirmed only once its
-    person had stepped over a line still shows where they came from.
+    detection lay, before it was confirmed (NaN for a track the tracker does not
+    vouch came from there): a track confirmed only once its person had stepped
+    over a line still shows where they came from.
     """
 
     t_s: float
@@ -187,7 +188,7 @@ class Tracks:
         )
         _check_same_length("Tracks", ids=self.ids, positions_m=self.positions_m)
         if self.origins_m is not None:
-            origins_m = _frozen_array("Tracks.origins_m", self.origins_m, (None, 2), float)
+            origins_m = _frozen_array("Tracks.origins_m", self.origins_m, (None, 2), float, allow_nan=True)
             object.__setattr__(self, "origins_m", origins_m)
             _check_same_length("Tracks", ids=self.ids, origins_m=origins_m)
         if len(np.unique(self.ids)) != len(self.ids):

@@ -7,9 +7,9 @@ first seen within `hysteresis_m` of the line (someone the detector found, or
 the tracker confirmed, only as they reached it) starts on the side it is on,
 so walking on from there across the line counts, and walking back does not.
 Where the tracker says where a new track's first detection lay
-(`Tracks.origins_m`), the track starts there instead, on that side, unless
-another track is within `_ORIGIN_CLEAR_M` of it: someone the tracker confirmed
-only after a step over the line is still counted as they go on.
+(`Tracks.origins_m`; NaN where it does not vouch for it), the track starts
+there instead, on that side: someone the tracker confirmed only after a step
+over the line is still counted as they go on.
 
 - `immediate` counts at the moment the track becomes firm on the other side.
   A person who hesitates on the line, or whose position jitters across it,
@@ -31,10 +31,6 @@ import numpy.typing as npt
 from agent.analytics.config import LineConfig
 from agent.geometry.shapes import FloorLine, segments_cross
 from agent.types import LineCrossing, Tracks
-
-# A new track whose first detection lay this close (m) to another track is not trusted to have come
-# from there (`LineCounter._start_at_origins`).
-_ORIGIN_CLEAR_M = 0.6
 
 
 @dataclass
@@ -76,7 +72,7 @@ class LineCounter:
         seen_on = np.sign(distances).astype(int)  # the side each track is on, firmly or not
         sides = np.where(np.abs(distances) >= max(self._hysteresis_m, 1e-12), seen_on, 0)
         if tracks.origins_m is not None:
-            self._start_at_origins(ids, tracks.origins_m, tracks.positions_m)
+            self._start_at_origins(ids, tracks.origins_m)
         # One vectorised segment test for every track seen before, instead of one per track.
         known = [i for i, track_id in enumerate(ids) if track_id in self._state]
         crossed = np.zeros(len(ids), dtype=bool)
@@ -115,22 +111,13 @@ class LineCounter:
                 )
         return crossings
 
-    def _start_at_origins(
-        self, ids: list[int], origins_m: npt.NDArray[np.float64], positions_m: npt.NDArray[np.float64]
-    ) -> None:
-        """Tracks seen for the first time start where their first detection lay, on the side it lay on
-        (firmly or not), so this update's move from there is counted as any move is: a person the
-        tracker confirmed only once they had stepped over the line is counted when they go on.
-
-        Not a track whose first detection lies within `_ORIGIN_CLEAR_M` of another track: beside
-        someone already followed it is as likely a second peak on them (a shoulder, a bag) that
-        drifted off, and it starts where it is first seen, as without an origin.
-        """
+    def _start_at_origins(self, ids: list[int], origins_m: npt.NDArray[np.float64]) -> None:
+        """Tracks seen for the first time start where their first detection lay (rows of NaN: where
+        they are first seen), on the side it lay on (firmly or not), so this update's move from there
+        is counted as any move is: a person the tracker confirmed only once they had stepped over the
+        line is counted when they go on."""
         new = [i for i, track_id in enumerate(ids) if track_id not in self._state]
-        if len(ids) > 1 and new:
-            gaps = np.hypot(*(origins_m[new][:, None, :] - positions_m[None, :, :]).transpose(2, 0, 1))
-            gaps[np.arange(len(new)), new] = np.inf
-            new = [i for i, gap in zip(new, gaps.min(axis=1).tolist(), strict=True) if gap >= _ORIGIN_CLEAR_M]
+        new = [i for i in new if np.isfinite(origins_m[i]).all()]
         if not new:
             return
         sides = np.sign(self.line.signed_distance_m(origins_m[new])).astype(int).tolist()
