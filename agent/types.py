@@ -168,17 +168,12 @@ class Tracks:
     """Confirmed tracks alive at `t_s` and the ids of tracks that ended since the last update.
 
     Track ids are ephemeral, process-local integers: they never leave the device.
-    `origins_m` (N, 2), when the tracker gives it, is where each track's first
-    detection lay, before it was confirmed (NaN for a track the tracker does not
-    vouch came from there): a track confirmed only once its person had stepped
-    over a line still shows where they came from.
     """
 
     t_s: float
     ids: IntArray
     positions_m: FloatArray
     ended_ids: tuple[int, ...] = ()
-    origins_m: FloatArray | None = None
 
     def __post_init__(self) -> None:
         _check_time("Tracks", self.t_s)
@@ -187,10 +182,6 @@ class Tracks:
             self, "positions_m", _frozen_array("Tracks.positions_m", self.positions_m, (None, 2), float)
         )
         _check_same_length("Tracks", ids=self.ids, positions_m=self.positions_m)
-        if self.origins_m is not None:
-            origins_m = _frozen_array("Tracks.origins_m", self.origins_m, (None, 2), float, allow_nan=True)
-            object.__setattr__(self, "origins_m", origins_m)
-            _check_same_length("Tracks", ids=self.ids, origins_m=origins_m)
         if len(np.unique(self.ids)) != len(self.ids):
             raise ValueError(f"Tracks.ids: expected unique ids, got {self.ids.tolist()}")
 

@@ -5,11 +5,7 @@ from it. Both modes only count a change of firm side whose path crossed the
 *segment* (not the line's infinite extension, supervision #518). A track
 first seen within `hysteresis_m` of the line (someone the detector found, or
 the tracker confirmed, only as they reached it) starts on the side it is on,
-so walking on from there across the line counts, and walking back does not.
-Where the tracker says where a new track's first detection lay
-(`Tracks.origins_m`; NaN where it does not vouch for it), the track starts
-there instead, on that side: someone the tracker confirmed only after a step
-over the line is still counted as they go on.
+so walking on from there across the line counts, and walking back does not:
 
 - `immediate` counts at the moment the track becomes firm on the other side.
   A person who hesitates on the line, or whose position jitters across it,
@@ -26,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from agent.analytics.config import LineConfig
 from agent.geometry.shapes import FloorLine, segments_cross
@@ -71,8 +66,6 @@ class LineCounter:
         distances = self.line.signed_distance_m(tracks.positions_m)
         seen_on = np.sign(distances).astype(int)  # the side each track is on, firmly or not
         sides = np.where(np.abs(distances) >= max(self._hysteresis_m, 1e-12), seen_on, 0)
-        if tracks.origins_m is not None:
-            self._start_at_origins(ids, tracks.origins_m)
         # One vectorised segment test for every track seen before, instead of one per track.
         known = [i for i, track_id in enumerate(ids) if track_id in self._state]
         crossed = np.zeros(len(ids), dtype=bool)
@@ -110,19 +103,6 @@ class LineCounter:
                     LineCrossing(self.line.name, "in" if state.firm_side > 0 else "out", tracks.t_s)
                 )
         return crossings
-
-    def _start_at_origins(self, ids: list[int], origins_m: npt.NDArray[np.float64]) -> None:
-        """Tracks seen for the first time start where their first detection lay (rows of NaN: where
-        they are first seen), on the side it lay on (firmly or not), so this update's move from there
-        is counted as any move is: a person the tracker confirmed only once they had stepped over the
-        line is counted when they go on."""
-        new = [i for i, track_id in enumerate(ids) if track_id not in self._state]
-        new = [i for i in new if np.isfinite(origins_m[i]).all()]
-        if not new:
-            return
-        sides = np.sign(self.line.signed_distance_m(origins_m[new])).astype(int).tolist()
-        for i, side in zip(new, sides, strict=True):
-            self._state[ids[i]] = _TrackOnLine(origins_m[i].tolist(), side, side, False, False)
 
 
 def build_line_counter(config: LineConfig) -> LineCounter:

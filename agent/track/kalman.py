@@ -126,11 +126,6 @@ _RELINK_MARGIN_M = 0.2
 # (`busy` seed 3 at 11.6 s); on the 20 accuracy clips IDF1 0.904 with that count, 0.903 at 0.2 and
 # 0.902 at 0.15 without it, 0.898 at 0.08 (2026-12-03).
 _RELINK_APPEARANCE = 0.2
-# A track whose first detection lay this close (m) to another track, held or started with it, does not
-# report where it began (`Tracks.origins_m` NaN): beside someone already followed, or while their track
-# is hidden for a few misses, it is as likely a second peak on them (a shoulder, a bag, a pram) as a
-# newcomer, and a line counter must not count it from there.
-_ORIGIN_CLEAR_M = 0.6
 # How far inside the camera's view a faint detection must lie to move a track (`faint_apart_m`): a
 # head whose top is that near the edge of a ceiling camera's picture is leaving or entering it.
 _EDGE_MARGIN_M = 0.2
@@ -173,7 +168,6 @@ class _TrackTable:
     misses: IntArray
     origins_m: FloatArray  # (T, 2) m: each track's first detection
     born_t_s: FloatArray  # (T,) s: when
-    born_clear: BoolArray  # (T,): no other track within _ORIGIN_CLEAR_M of that detection then
     last_seen_m: FloatArray  # (T, 2) m: where each track was at its last renewing match
     last_seen_t_s: FloatArray  # (T,) s: when
     appearance: FloatArray  # (T, K) descriptors (NaN until seen); K = 0 until a detection brings one
@@ -192,7 +186,6 @@ class _TrackTable:
             np.zeros(0, np.int64),
             np.zeros((0, 2)),
             np.zeros(0),
-            np.zeros(0, bool),
             np.zeros((0, 2)),
             np.zeros(0),
             np.zeros((0, 0)),
@@ -215,7 +208,6 @@ class _TrackTable:
         self.misses = self.misses[kept]
         self.origins_m = self.origins_m[kept]
         self.born_t_s = self.born_t_s[kept]
-        self.born_clear = self.born_clear[kept]
         self.last_seen_m = self.last_seen_m[kept]
         self.last_seen_t_s = self.last_seen_t_s[kept]
         self.appearance = self.appearance[kept]
@@ -230,15 +222,8 @@ class _TrackTable:
         appearance: FloatArray | None,
     ) -> None:
         """Start one track per row of `positions_m` (N, 2), at rest, with ids from `first_id` on,
-        looking like the rows of `appearance` (N, K; None: not known). A track is born clear when no
-        track already held, nor another one started with it, lies within `_ORIGIN_CLEAR_M`."""
+        looking like the rows of `appearance` (N, K; None: not known)."""
         count = len(positions_m)
-        # Held tracks where they are predicted and where they were last seen (a hidden track's
-        # prediction may have run on), and the other tracks started now.
-        held_m = np.concatenate([self.states[:, :2], self.last_seen_m, positions_m])
-        gaps_m = _pairwise_m(positions_m, held_m)
-        gaps_m[np.arange(count), 2 * len(self.ids) + np.arange(count)] = np.inf  # not itself
-        clear = gaps_m.min(axis=1, initial=np.inf) >= _ORIGIN_CLEAR_M
         if appearance is None:
             appearance = np.full((count, self.appearance.shape[1]), np.nan)
         else:
@@ -255,7 +240,6 @@ class _TrackTable:
         self.misses = np.concatenate([self.misses, np.zeros(count, np.int64)])
         self.origins_m = np.concatenate([self.origins_m, positions_m])
         self.born_t_s = np.concatenate([self.born_t_s, np.full(count, t_s)])
-        self.born_clear = np.concatenate([self.born_clear, clear])
         self.last_seen_m = np.concatenate([self.last_seen_m, positions_m])
         self.last_seen_t_s = np.concatenate([self.last_seen_t_s, np.full(count, t_s)])
         self.appearance = np.concatenate([self.appearance, appearance])
@@ -467,13 +451,7 @@ class KalmanTracker:
             inside = ((position >= self._seen_low_m) & (position <= self._seen_high_m)).all(axis=1)
             seen = table.matched_now | ((table.misses <= self._show_missed) & inside)
         shown = table.confirmed & seen
-        return Tracks(
-            t_s,
-            table.ids[shown],
-            table.states[shown, :2],
-            ended_ids=tuple(ended_ids.tolist()),
-            origins_m=np.where(table.born_clear[shown, None], table.origins_m[shown], np.nan),
-        )
+        return Tracks(t_s, table.ids[shown], table.states[shown, :2], ended_ids=tuple(ended_ids.tolist()))
 
     def _associate(
         self,
@@ -648,8 +626,6 @@ class KalmanTracker:
             return taken
         rows, cols = _cheapest_pairs(np.where(allowed, distance_m, _NO_MATCH))
         table.ids[new[rows]] = table.ids[lost[cols]]
-        table.origins_m[new[rows]] = table.origins_m[lost[cols]]  # where the person was first found
-        table.born_clear[new[rows]] = table.born_clear[lost[cols]]
         taken[lost[cols]] = True
         return taken
 

@@ -180,66 +180,6 @@ def test_unconfirmed_tracks_do_not_inflate_counts() -> None:
     assert counted == ["in"] * 7
 
 
-def _first_seen_past_the_line(origin_m: tuple[float, float], mode: str) -> list[str]:
-    """Track 1 is first reported 0.1 m past the line (inside the hysteresis), its first detection at
-    `origin_m` (NaN: the tracker does not vouch for it), and walks on to 1 m past it."""
-    counter = LineCounter(LINE, 0.2, mode)
-    counted = []
-    path = straight(2.0, 0.1, 1.0, 10)
-    for i, position in enumerate(path):
-        tracks = Tracks(float(i), np.array([1]), np.array([position]), origins_m=np.array([origin_m]))
-        counted += [c.direction for c in counter.update(tracks)]
-    ended = Tracks(float(len(path)), np.zeros(0, dtype=np.int64), np.zeros((0, 2)), ended_ids=(1,))
-    counted += [c.direction for c in counter.update(ended)]
-    return counted
-
-
-@pytest.mark.parametrize("mode", ["immediate", "late"])
-def test_a_track_confirmed_just_past_the_line_counts_from_its_first_detection(mode: str) -> None:
-    """A person the detector finds late (low contrast, or standing still at the picture's edge) is
-    confirmed only after a step over the line: counted from where the tracker first saw them."""
-    assert _first_seen_past_the_line((2.0, -0.1), mode) == ["in"]
-    assert _first_seen_past_the_line((2.0, 0.05), mode) == [], "first seen past it"
-    assert _first_seen_past_the_line((np.nan, np.nan), mode) == [], "no origin: starts where reported"
-
-
-def _count_through_tracker(frames: list[list[tuple[float, float]]], mode: str = "immediate") -> list[str]:
-    """Detections per frame at 10 Hz (score 0.9) through the Kalman tracker's defaults and the counter."""
-    tracker = KalmanTracker()
-    counter = LineCounter(LINE, 0.2, mode)
-    counted = []
-    for i, frame in enumerate(frames):
-        xy = np.array(frame).reshape(-1, 2)
-        tracks = tracker.update(FloorPoints(i / 10, xy, np.full(len(xy), 0.9)))
-        counted += [c.direction for c in counter.update(tracks)]
-    counted += [c.direction for c in counter.update(tracker.end_all(len(frames) / 10))]
-    return counted
-
-
-@pytest.mark.parametrize("mode", ["immediate", "late"])
-def test_a_person_first_detected_just_before_the_line_is_counted_through_the_tracker(mode: str) -> None:
-    """The detector finds someone only 0.15 m before the line; the tracker confirms them at its third
-    detection, 0.09 m past it: the count still comes, from the first detection on, also while
-    someone else stands tracked 2 m away."""
-    walker = [(2.0, -0.15 + 0.12 * i) for i in range(15)]
-    assert _count_through_tracker([[p] for p in walker], mode) == ["in"]
-    assert _count_through_tracker([[p, (0.5, 1.5)] for p in walker], mode) == ["in"]
-
-
-@pytest.mark.parametrize("mode", ["immediate", "late"])
-def test_a_new_track_beside_a_held_one_is_not_counted_from_its_first_detection(mode: str) -> None:
-    """A track born within 0.6 m of a track the tracker holds, shown or hidden, is as likely a second
-    peak on that person: it starts where it is first reported. Here the person is counted walking
-    in to +0.3 m; the detector misses them for 5 frames (their track hidden, still held, its
-    prediction running on) while they step back to -0.1 m; found again there, they start a second
-    track, confirmed on the line, and walk on in: one count, not two."""
-    frames = [[(2.0, -1.5 + 0.12 * i)] for i in range(16)]
-    frames += [[] for _ in range(5)]
-    frames += [[(2.0, y)] for y in (-0.1, 0.0, 0.08, 0.1, 0.1)]
-    frames += [[(2.0, 0.1 + 0.12 * i)] for i in range(1, 15)]
-    assert _count_through_tracker(frames, mode) == ["in"]
-
-
 def test_distance_to_a_line_is_to_the_segment_not_its_extension() -> None:
     distances = LINE.distance_m(np.array([[2.0, 0.5], [-3.0, 0.0], [7.0, -4.0], [1.0, 0.0]]))
     np.testing.assert_allclose(distances, [0.5, 3.0, 5.0, 0.0])
