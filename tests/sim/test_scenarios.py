@@ -82,6 +82,19 @@ def test_committed_installer_files_match_the_scenario(name: str) -> None:
     assert np.allclose(camera.floor_to_pixels(probe, 1.3), expected.floor_to_pixels(probe, 1.3))
 
 
+def test_the_device_template_runs_the_detector_and_tracker_the_figures_are_measured_with() -> None:
+    """systemd/footfall.toml, which install.sh puts on a device, is kept by hand: it must set the same
+    head-model tracker and detector threshold as the installer's configs that issue 7's figures use."""
+    import tomllib
+
+    from agent.config import parse_config
+
+    template = CONFIGS.parents[1] / "systemd" / "footfall.toml"
+    config = parse_config(tomllib.loads(template.read_text()), Path("/etc/footfall/footfall.toml"))
+    assert config.tracker == tracker_config("kalman", overhead=True)
+    assert config.detector.type == "onnx" and config.detector.score_threshold == HEAD_DETECTOR_THRESHOLD
+
+
 def test_unknown_scenario_is_named() -> None:
     with pytest.raises(KeyError, match="unknown scenario 'mall'.*entrance"):
         get_scenario("mall")
