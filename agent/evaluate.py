@@ -71,6 +71,12 @@ HEAD_WEAK_CONFIRM_APART_M = 0.6
 # for a second under the camera is then followed across the line (the 20 accuracy clips, 2026-12-02:
 # worst line and direction 3.1 -> 1.7 %, IDF1 0.858 -> 0.859).
 HEAD_LOW_SCORE = 0.4
+# Averaging the maps of mirrored pictures (`detector.views`) lowers a real head's peak a little: the
+# score a head is a head from, by views. 2 views at 576 x 432 under `busy`'s fisheye (the installer's
+# setting there) reach recall 0.9713 and precision 0.9837 from 0.37, 0.9694/0.9885 from 0.4 (INT8,
+# `models/evaluate.py`, seeds 1-3; 0.9727/0.9813 on seeds 4-6, never tuned on); 4 views at
+# 512 x 384 0.9716/0.9866 from 0.35 (models/README.md, "Views").
+HEAD_LOW_SCORE_BY_VIEWS = {1: HEAD_LOW_SCORE, 2: 0.37, 4: 0.35}
 HEAD_FAINT_APART_M = 0.6
 # The detector's threshold under the shipped model in the installer's configs: low enough to pass
 # faint heads to the tracker, which weighs them by `HEAD_LOW_SCORE` and `tracker.high_score`.
@@ -99,6 +105,8 @@ HEAD_RELINK_SPEED_M_S = 1.5
 class EvaluationStages:
     """Stages that replace the scenario config's own for an evaluation; None keeps the config's.
 
+    `tracker` names a tracker whose defaults replace the config's (`tracker_config`), `overhead`
+    with the head model's settings for the detector's `views`.
     `point_height_m` is the height (m) of the detected point, for a
     calibration file: 0 for feet, about 1.7 for a head top.
     `perfect_detections`: no detector runs; every frame's detections are the
@@ -107,7 +115,8 @@ class EvaluationStages:
     """
 
     detector: DetectorConfig | None = None
-    tracker: TrackerConfig | None = None
+    tracker: str | None = None
+    overhead: bool = False
     point_height_m: float | None = None
     perfect_detections: bool = False
 
@@ -125,10 +134,12 @@ class EvaluationStages:
             ValueError: `tracker` is not "kalman" or "nearest", or `score_threshold` is out of (0, 1].
         """
         threshold = {} if score_threshold is None else {"score_threshold": score_threshold}
+        tracker_config(tracker)  # an unknown name fails here, not at the first clip
         return cls(
             OnnxDetectorConfig(type="onnx", model=model.absolute(), **threshold),
-            tracker_config(tracker, overhead=True),
-            HEAD_TOP_HEIGHT_M,
+            tracker,
+            overhead=True,
+            point_height_m=HEAD_TOP_HEIGHT_M,
         )
 
     @classmethod
@@ -138,7 +149,8 @@ class EvaluationStages:
         Raises:
             ValueError: `tracker` is not "kalman" or "nearest".
         """
-        return cls(None, tracker_config(tracker, overhead=True), HEAD_TOP_HEIGHT_M, perfect_detections=True)
+        tracker_config(tracker)  # an unknown name fails here, not at the first clip
+        return cls(None, tracker, overhead=True, point_height_m=HEAD_TOP_HEIGHT_M, perfect_detections=True)
 
     def apply(self, config: AgentConfig, clip: Path) -> AgentConfig:
         """`config` reading `clip` as fast as possible, with these stages in place of its own.
@@ -149,10 +161,12 @@ class EvaluationStages:
         update: dict[str, Any] = {
             "source": FileSourceConfig(type="file", path=clip.absolute(), realtime=False, loop=False)
         }
+        detector = config.detector
         if self.detector is not None:
-            update["detector"] = _over_installed(self.detector, config.detector)
+            detector = update["detector"] = _over_installed(self.detector, config.detector)
         if self.tracker is not None:
-            update["tracker"] = self.tracker
+            views = detector.views if isinstance(detector, OnnxDetectorConfig) else 1
+            update["tracker"] = tracker_config(self.tracker, overhead=self.overhead, views=views)
         if self.point_height_m is not None and isinstance(config.calibration, FileCalibrationConfig):
             update["calibration"] = config.calibration.model_copy(
                 update={"point_height_m": self.point_height_m}
@@ -173,27 +187,30 @@ def _over_installed(detector: DetectorConfig, installed: DetectorConfig | None) 
     return type(installed).model_validate({**installed.model_dump(), **named})
 
 
-def tracker_config(name: str, overhead: bool = False) -> TrackerConfig:
+def tracker_config(name: str, overhead: bool = False, views: int = 1) -> TrackerConfig:
     """The defaults of the tracker called `name` ("kalman" or "nearest").
 
     `overhead`: for a head detector under a ceiling camera, the Kalman
     tracker's `min_separation_m` is `HEAD_MIN_SEPARATION_M`, its
     `weak_confirm_apart_m` `HEAD_WEAK_CONFIRM_APART_M`, its `low_score`
-    `HEAD_LOW_SCORE`, its `faint_apart_m` `HEAD_FAINT_APART_M`, its
+    `HEAD_LOW_SCORE_BY_VIEWS[views]` (the detector's `views`), its
+    `faint_apart_m` `HEAD_FAINT_APART_M`, its
     `measurement_m` `HEAD_POINT_NOISE_M`, its `appearance_weight_m`
     `HEAD_APPEARANCE_WEIGHT_M`, its `show_missed` `HEAD_SHOW_MISSED` and its `relink_speed_m_s`
     `HEAD_RELINK_SPEED_M_S`, as the installer writes them.
 
     Raises:
-        ValueError: another name.
+        ValueError: another name, or `views` not 1, 2 or 4.
     """
+    if views not in HEAD_LOW_SCORE_BY_VIEWS:
+        raise ValueError(f"views is {views}, should be 1, 2 or 4")
     if name == "kalman":
         if overhead:
             return KalmanTrackerConfig(
                 type="kalman",
                 min_separation_m=HEAD_MIN_SEPARATION_M,
                 weak_confirm_apart_m=HEAD_WEAK_CONFIRM_APART_M,
-                low_score=HEAD_LOW_SCORE,
+                low_score=HEAD_LOW_SCORE_BY_VIEWS[views],
                 faint_apart_m=HEAD_FAINT_APART_M,
                 measurement_m=HEAD_POINT_NOISE_M,
                 appearance_weight_m=HEAD_APPEARANCE_WEIGHT_M,
@@ -722,7 +739,7 @@ def stages_from_args(args: argparse.Namespace) -> EvaluationStages:
         stages = EvaluationStages()
     if args.tracker is not None:
         overhead = args.model is not None or args.perfect_detections
-        stages = replace(stages, tracker=tracker_config(args.tracker, overhead=overhead))
+        stages = replace(stages, tracker=args.tracker, overhead=overhead)
     if args.point_height_m is not None:
         stages = replace(stages, point_height_m=args.point_height_m)
     return stages

@@ -1,23 +1,26 @@
 """Held-out accuracy of the shipped models on simulated clips: head-point recall and precision.
 
-    .venv/bin/python models/evaluate.py                  # both shipped models, about 3 minutes
+    .venv/bin/python models/evaluate.py                  # both shipped models, about 15 minutes
     .venv/bin/python models/evaluate.py --model other.onnx --format yolov8
 
 Clips: every named scenario exactly as defined (`agent.sim.scenarios`), at
 640 x 480, seeds below the training seeds (`simdata.TRAIN_SEED_BASE`), so no
 clip was seen in training; `checkout` (layout and queue behaviour) was never
 rendered for training in any variant. Frames are sampled at `--fps`. Each
-scenario runs the model at the input size its installer config sets
-(`agent.sim.installer.model_input_size`: 448 x 336 under `busy`'s fisheye),
-unless `--input-size` names one for all (`--views` averages mirrored
-pictures, `detector.views`), and with the scenario's camera as
-its calibration (heads at 1.7 m), as an installed detector runs: a weak
-detection within `--same-person-m` (0.3 m) on the floor of a much stronger
-one is dropped (`agent.detect.same_person`; 0 keeps it). `--threshold`
-(0.4) is the score from which the installer's tracker takes a head as a
-head (`tracker.low_score`); the installed detector passes heads from 0.15,
-but the faint ones below 0.4 only move a track already following someone
-(`tracker.faint_apart_m`), so they are not scored here.
+scenario runs the model as its installer config sets it
+(`agent.sim.installer.head_detector_setting`): the model's own 320 x 240
+and one view, but 576 x 432 and two views (the picture and its mirror
+image, averaged: `detector.views`) under `busy`'s fisheye, unless
+`--input-size` and `--views` name others for all; and with the scenario's
+camera as its calibration (heads at 1.7 m), as an installed detector runs:
+a weak detection within `--same-person-m` (0.3 m) on the floor of a much
+stronger one is dropped (`agent.detect.same_person`; 0 keeps it).
+`--threshold` is by default the score from which the installer's tracker
+takes a head as a head (`tracker.low_score`: 0.4 with one view, 0.37 with
+two, 0.35 with four, `agent.evaluate.HEAD_LOW_SCORE_BY_VIEWS`); the
+installed detector passes heads from 0.15, but the fainter ones only move a
+track already following someone (`tracker.faint_apart_m`), so they are not
+scored here.
 
 Scoring, per frame: a detection and a person match when the detection's
 pixel, projected to the floor at that person's height, is within
@@ -36,16 +39,17 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from simdata import HeadFrame, evaluation_clip
 
 from agent.config_base import parse_size_px
 from agent.detect import OnnxDetector, OnnxDetectorConfig
-from agent.evaluate import HEAD_TOP_HEIGHT_M
+from agent.evaluate import HEAD_LOW_SCORE_BY_VIEWS, HEAD_TOP_HEIGHT_M
 from agent.geometry.camera import CameraModel
 from agent.geometry.projector import CameraProjector
-from agent.sim.installer import model_input_size
+from agent.sim.installer import head_detector_setting
 from agent.sim.scenarios import get_scenario
 from agent.types import Frame, FrameMeta
 
@@ -116,7 +120,13 @@ def main(argv: list[str] | None = None) -> int:
         help="model file (repeatable); default: the shipped FP32 and INT8 models",
     )
     parser.add_argument("--format", default="auto", help="detector.format for --model")
-    parser.add_argument("--threshold", type=float, default=0.4, help="detector.score_threshold")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="detector.score_threshold for every scenario (default: the installer's tracker.low_score "
+        "for the scenario's views, 0.4 with one)",
+    )
     parser.add_argument("--fps", type=float, default=5.0)
     parser.add_argument("--tolerance-m", type=float, default=0.3)
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
@@ -132,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         "--views",
         type=int,
         choices=(1, 2, 4),
-        default=1,
-        help="detector.views: 2 also runs the model on the mirror image and averages, 4 also upside down",
+        default=None,
+        help="detector.views for every scenario: 2 also runs the model on the mirror image and averages, "
+        "4 also upside down (default: each scenario's installer config's)",
     )
     parser.add_argument(
         "--same-person-m",
@@ -151,16 +162,22 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.model or [MODELS_DIR / "footfall_head_fp32.onnx", MODELS_DIR / "footfall_head_int8.onnx"]
     built: dict[tuple[Path, str], OnnxDetector] = {}
 
+    def views(scenario: str) -> Literal[1, 2, 4]:
+        return args.views or head_detector_setting(get_scenario(scenario)).views
+
+    def threshold(scenario: str) -> float:
+        return float(args.threshold or HEAD_LOW_SCORE_BY_VIEWS[views(scenario)])
+
     def detector(path: Path, scenario: str, camera: CameraModel) -> OnnxDetector:
-        """The detector as a calibrated installation runs it: the scenario's input size and camera."""
+        """The detector as a calibrated installation runs it: the scenario's settings and camera."""
         if (path, scenario) not in built:
             config = OnnxDetectorConfig(
                 type="onnx",
                 model=path,
                 format=args.format,
-                score_threshold=args.threshold,
-                input_size=args.input_size or model_input_size(get_scenario(scenario)),
-                views=args.views,
+                score_threshold=threshold(scenario),
+                input_size=args.input_size or head_detector_setting(get_scenario(scenario)).input_size,
+                views=views(scenario),
                 same_person_m=args.same_person_m,
                 same_head_m=args.same_head_m,
             )
@@ -179,9 +196,16 @@ def main(argv: list[str] | None = None) -> int:
                 for path in paths:
                     found = detector(path, scenario, truth.camera).detect(frame).points_px
                     scores[(path, scenario)].add(score_frame(truth, found, args.tolerance_m))
+
+    def setting(name: str) -> str:
+        size = args.input_size or head_detector_setting(get_scenario(name)).input_size
+        size_text = "the model's input" if size is None else f"{size[0]}x{size[1]}"
+        return f"{name} {size_text}, {views(name)} view(s), threshold {threshold(name):g}"
+
+    settings = "; ".join(setting(name) for name in args.scenarios)
     print(
         f"{frames} frames ({', '.join(args.scenarios)}; seeds {args.seeds}; {args.fps:g} fps; 640x480), "
-        f"threshold {args.threshold}, views {args.views}, tolerance {args.tolerance_m} m, "
+        f"{settings}, tolerance {args.tolerance_m} m, "
         f"{time.monotonic() - started:.0f} s\n"
     )
     for path in paths:

@@ -308,14 +308,15 @@ def test_a_stage_swapping_the_model_keeps_the_installers_other_detector_settings
     from agent.detect.config import BackgroundDetectorConfig, OnnxDetectorConfig
 
     installed = load_config(ROOT / "config" / "scenarios" / "busy.toml")
-    assert isinstance(installed.detector, OnnxDetectorConfig) and installed.detector.input_size == (448, 336)
+    assert isinstance(installed.detector, OnnxDetectorConfig)
+    assert (installed.detector.input_size, installed.detector.views) == ((576, 432), 2)
     other = tmp_path / "other.onnx"
     swapped = (
         EvaluationStages.onnx(other, score_threshold=0.5).apply(installed, tmp_path / "clip.mp4").detector
     )
     assert isinstance(swapped, OnnxDetectorConfig)
     assert (swapped.model, swapped.score_threshold) == (other, 0.5)  # what the stage names
-    assert swapped.input_size == (448, 336)  # what the installer chose for the fisheye
+    assert (swapped.input_size, swapped.views) == ((576, 432), 2)  # what the installer chose for the fisheye
     crowded = load_config(ROOT / "config" / "scenarios" / "busy.toml", ["detector.score_threshold=0.35"])
     kept = EvaluationStages.onnx(other).apply(crowded, tmp_path / "clip.mp4").detector
     assert isinstance(kept, OnnxDetectorConfig) and kept.score_threshold == 0.35  # unless the stage names one

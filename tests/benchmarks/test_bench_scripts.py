@@ -90,18 +90,18 @@ def test_e2e_in_process_and_agent_on_a_committed_clip(tmp_path: Path) -> None:
 
 def test_e2e_keeps_the_installed_detector_settings(tmp_path: Path) -> None:
     """Only the model and threads are the benchmark's: `busy` keeps its fisheye input size, its
-    threshold and the installer's tracker (appearance and faint heads cost CPU too)."""
+    threshold and the installer's tracker, and `--set` overrides the rest (appearance and faint heads cost CPU too)."""
     bench = _load("bench_e2e")
     from agent.config import load_config
 
-    extra = ("detector.views=2",)
+    extra = ("detector.views=4",)
     config = load_config(
         bench.CONFIG_DIR / "busy.toml", bench.overrides(tmp_path / "busy.mp4", tmp_path / "o.db", 1883, extra)
     )
     assert config.detector.type == "onnx"
     assert config.detector.model == bench.MODEL
-    assert config.detector.input_size == (448, 336)
-    assert config.detector.views == 2
+    assert config.detector.input_size == (576, 432)
+    assert config.detector.views == 4
     installed = load_config(bench.CONFIG_DIR / "busy.toml")
     assert config.detector.score_threshold == installed.detector.score_threshold
     assert config.tracker == installed.tracker

@@ -64,7 +64,7 @@ def test_shipped_model_finds_heads_in_held_out_frames(model_file, held_out_frame
 
 
 def test_a_wide_fisheye_gets_more_heads_found_with_a_larger_input():
-    """`busy` (4.5 m up, 160 degrees): heads 2-5 px wide at 320 x 240; the installer's 448 x 336 finds more."""
+    """`busy` (4.5 m up, 160 degrees): heads 2-5 px wide at 320 x 240; 448 x 336 finds more."""
     frames = list(itertools.islice(evaluation_clip("busy", 4, fps=1.0), 10, 13))
     found = {}
     for size in ((320, 240), (448, 336)):

@@ -74,7 +74,7 @@ def test_averaged_views_takes_1_2_or_4():
 
 
 def test_four_views_drop_false_alarms_in_a_crowd_and_keep_the_heads():
-    """`busy` (seed 4, held out), the installer's 448 x 336 and calibration: false alarms fall by
+    """`busy` (seed 4, held out) at 448 x 336 (installed until 2026-12-03) with its calibration: false alarms fall by
     more than a third (on seeds 1-3 at 5 fps, 906 -> 346 for INT8; models/TRIALS.md), heads found hold.
     Over these 20 frames 59 -> 29; a third fewer is the bound, as ten frames alone vary (0.33-0.74)."""
     truths = list(itertools.islice(evaluation_clip("busy", 4, fps=1.0), 0, 20))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from agent.config import load_config
-from agent.evaluate import HEAD_DETECTOR_THRESHOLD, tracker_config
+from agent.evaluate import HEAD_DETECTOR_THRESHOLD, EvaluationStages, tracker_config
 from agent.geometry.calibration_file import load_calibration
 from agent.sim.installer import config_text
 from agent.sim.scenarios import SCENARIOS, get_scenario
@@ -73,9 +73,16 @@ def test_committed_installer_files_match_the_scenario(name: str) -> None:
     assert config.source.type == "sim" and config.source.scenario == name
     assert [line.name for line in config.lines] == [line.name for line in scenario.layout.lines]
     assert config.calibration.type == "file"
-    # The evaluation's stages with `--model` (issue 7's figures) are the tracker the installer writes.
-    assert config.tracker == tracker_config("kalman", overhead=True)
+    # The evaluation's stages with `--model` (issue 7's figures) are the tracker the installer writes,
+    # its `low_score` the one for the detector's views.
     assert config.detector.type == "onnx" and config.detector.score_threshold == HEAD_DETECTOR_THRESHOLD
+    assert config.tracker == tracker_config("kalman", overhead=True, views=config.detector.views)
+    evaluated = EvaluationStages.onnx(Path("models/footfall_head_int8.onnx")).apply(config, Path("c.mp4"))
+    assert evaluated.tracker == config.tracker and evaluated.detector == config.detector.model_copy(
+        update={"model": Path("models/footfall_head_int8.onnx").absolute()}
+    )
+    fisheye = scenario.camera.kind == "fisheye"
+    assert (config.detector.input_size, config.detector.views) == (((576, 432), 2) if fisheye else (None, 1))
     camera = load_calibration(config.calibration.path)
     expected = scenario.camera.model(640, 480)
     probe = np.array([[1.0, 0.5], [-2.0, 1.5]])
