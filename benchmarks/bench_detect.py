@@ -35,6 +35,7 @@ import onnxruntime as ort
 
 from agent.detect import OnnxDetector, OnnxDetectorConfig
 from agent.detect.onnx_model import OnnxModel
+from agent.sim.installer import FISHEYE_MODEL_INPUT_PX, FISHEYE_VIEWS
 from agent.sim.render import ScenarioRenderer
 from agent.sim.scenarios import SCENARIOS
 from agent.types import Frame, FrameMeta
@@ -91,12 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=10, help="turns each model takes over the frames")
     args = parser.parse_args(argv)
     images = frames(args.frames)
-    # The shipped model at its own 320 x 240, and the INT8 one at the 448 x 336 an installer sets
-    # under a wide fisheye (agent/sim/installer.py).
+    # The shipped model at its own 320 x 240, and the INT8 one at the input an installer sets under a
+    # wide fisheye (agent/sim/installer.py: 576 x 432 since 2026-12-03, 448 x 336 before), one inference:
+    # the installer's two views there run it twice a frame.
     entries: list[tuple[str, Path, bool, tuple[int, int] | None]] = [
         ("footfall head FP32", MODELS / "footfall_head_fp32.onnx", True, None),
         ("footfall head INT8", MODELS / "footfall_head_int8.onnx", True, None),
-        ("footfall head INT8, fisheye input", MODELS / "footfall_head_int8.onnx", True, (448, 336)),
+        (
+            f"footfall head INT8, fisheye input (one of {FISHEYE_VIEWS} views)",
+            MODELS / "footfall_head_int8.onnx",
+            True,
+            FISHEYE_MODEL_INPUT_PX,
+        ),
     ]
     if args.yolo_dir:
         entries += [(f"YOLOv8n {s}", args.yolo_dir / f"yolov8n_{s}.onnx", False, None) for s in (320, 640)]

@@ -12,8 +12,9 @@ there is reused).
 Config. The installer config `config/scenarios/NAME.toml` (calibration,
 lines, zones) with these `--set` overrides, the same for both parts below:
 the clip as a `file` source read as fast as possible (`realtime = false`);
-the installer's detector settings (`busy`'s fisheye keeps its 448 x 336
-input, every scenario its `score_threshold`) with the shipped INT8 model,
+the installer's detector settings (`busy`'s fisheye keeps its 576 x 432
+input and two views, 448 x 336 and one view until 2026-12-03, every
+scenario its `score_threshold`) with the shipped INT8 model,
 `threads = 1` and the motion gate on by default, and `point_height_m = 1.7`
 (the model points at the head top); the installer's tracker (the `kalman`
 tracker with the shipped head model's settings: appearance, faint heads);

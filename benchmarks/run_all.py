@@ -108,7 +108,7 @@ BENCHMARKS = (
         (),
         ("--seconds", "5"),
         "Process CPU per frame of the camera pipeline (INT8 model at the input size the installer sets for "
-        "each camera: 448 x 336 under `busy`'s fisheye, 320 x 240 elsewhere; Kalman tracker): no motion "
+        "each camera: 576 x 432 and two views under `busy`'s fisheye, 320 x 240 elsewhere; Kalman tracker): no motion "
         "gate, the gate with whole-frame detection only, and the gate as configured by default (detection "
         "around what moved).",
     ),
