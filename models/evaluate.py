@@ -16,7 +16,7 @@ camera as its calibration (heads at 1.7 m), as an installed detector runs:
 a weak detection within `--same-person-m` (0.3 m) on the floor of a much
 stronger one is dropped (`agent.detect.same_person`; 0 keeps it).
 `--threshold` is by default the score from which the installer's tracker
-takes a head as a head (`tracker.low_score`: 0.4 with one view, 0.37 with
+takes a head as a head (`tracker.low_score`: 0.4 with one view, 0.35 with
 two, 0.35 with four, `agent.evaluate.HEAD_LOW_SCORE_BY_VIEWS`); the
 installed detector passes heads from 0.15, but the fainter ones only move a
 track already following someone (`tracker.faint_apart_m`), so they are not

@@ -22,7 +22,7 @@ HEAD_POINT_HEIGHT_M = 1.7
 
 # Under a wide fisheye heads are 2-5 px wide at the model's 320 x 240 (`busy`: 4.5 m up, 160 degrees);
 # a pinhole at 3-3.5 m shows them 15-20 px wide. The same weights at 576 x 432, averaged with the
-# mirror image, find 0.97 of them in `busy` (INT8 recall 0.9713, precision 0.9837 from score 0.37,
+# mirror image, find 0.97 of them in `busy` (INT8 recall 0.9728, precision 0.9804 from score 0.35,
 # `models/evaluate.py`; 448 x 336 and one view, installed until 2026-12-03: 0.956/0.977), for 2.6x
 # the inference: models/README.md, "Views".
 FISHEYE_MODEL_INPUT_PX = (576, 432)
