@@ -80,7 +80,7 @@ HEAD_LOW_SCORE = 0.4
 HEAD_LOW_SCORE_BY_VIEWS = {1: HEAD_LOW_SCORE, 2: 0.35, 4: 0.35}
 HEAD_FAINT_APART_M = 0.6
 # The detector's threshold under the shipped model in the installer's configs: low enough to pass
-# faint heads to the tracker, which weighs them by `HEAD_LOW_SCORE` and `tracker.high_score`.
+# faint heads to the tracker, which weighs them by `HEAD_LOW_SCORE_BY_VIEWS` and `tracker.high_score`.
 HEAD_DETECTOR_THRESHOLD = 0.15
 # The shipped model's head points on the floor scatter about this much (m, standard deviation) around
 # the true head: 0.04 in the `busy` crowd at a fisheye's rim, 0.015-0.02 in the other scenarios
@@ -305,6 +305,38 @@ class ClipResult:
     cut_by_end: list[LineCrossing] = field(default_factory=list)
 
 
+def evaluated_config(
+    config_path: Path, clip: Path, stages: EvaluationStages, overrides: list[str] | None = None
+) -> AgentConfig:
+    """The config at `config_path` reading `clip`, with `stages` in place, then `overrides` (`KEY=VALUE`).
+
+    When the stages name an overhead tracker and an override changes `detector.views`, the tracker's
+    `low_score` follows the new views (`HEAD_LOW_SCORE_BY_VIEWS`) unless `tracker.low_score` is
+    overridden too: a head model's score threshold belongs to the views it is averaged over.
+
+    Raises:
+        ConfigError: the config is missing or invalid, or an override is.
+    """
+    config = stages.apply(load_config(config_path), clip)
+    if not overrides:
+        return config
+    config = parse_config(
+        apply_overrides(config.model_dump(mode="json"), overrides, config_path), config_path
+    )
+    named = {override.split("=", 1)[0].strip() for override in overrides}
+    if (
+        stages.tracker is not None
+        and stages.overhead
+        and "tracker.low_score" not in named
+        and isinstance(config.detector, OnnxDetectorConfig)
+        and isinstance(config.tracker, KalmanTrackerConfig)
+    ):
+        low_score = HEAD_LOW_SCORE_BY_VIEWS[config.detector.views]
+        tracker = KalmanTrackerConfig.model_validate({**config.tracker.model_dump(), "low_score": low_score})
+        config = config.model_copy(update={"tracker": tracker})
+    return config
+
+
 def evaluate_clip(
     truth_path: Path,
     config_dir: Path,
@@ -317,7 +349,8 @@ def evaluate_clip(
     `name` labels the result (default: the clip's file name); `overrides`
     (`KEY=VALUE`, as `footfall run --set`) change the scenario's config
     after `stages` replaced parts of it, so they reach every key, also those
-    the stages set (`tracker.max_age_s=2`, `detector.score_threshold=0.3`).
+    the stages set (`tracker.max_age_s=2`, `detector.score_threshold=0.3`;
+    see `evaluated_config` for `detector.views`).
     With `stages.perfect_detections` the video is not read (nor needed).
 
     Raises:
@@ -328,11 +361,7 @@ def evaluate_clip(
     clip = truth_path.with_name(truth_path.name.replace(".truth.json", ".mp4"))
     stages = stages or EvaluationStages()
     config_path = config_dir / f"{truth['scenario']}.toml"
-    config = stages.apply(load_config(config_path), clip)
-    if overrides:
-        config = parse_config(
-            apply_overrides(config.model_dump(mode="json"), overrides, config_path), config_path
-        )
+    config = evaluated_config(config_path, clip, stages, overrides)
     label = name or truth_path.name.replace(".truth.json", "")
     if stages.perfect_detections:
         if config.calibration is None:

@@ -163,10 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     built: dict[tuple[Path, str], OnnxDetector] = {}
 
     def views(scenario: str) -> Literal[1, 2, 4]:
-        return args.views or head_detector_setting(get_scenario(scenario)).views
+        return head_detector_setting(get_scenario(scenario)).views if args.views is None else args.views
 
     def threshold(scenario: str) -> float:
-        return float(args.threshold or HEAD_LOW_SCORE_BY_VIEWS[views(scenario)])
+        return HEAD_LOW_SCORE_BY_VIEWS[views(scenario)] if args.threshold is None else float(args.threshold)
 
     def detector(path: Path, scenario: str, camera: CameraModel) -> OnnxDetector:
         """The detector as a calibrated installation runs it: the scenario's settings and camera."""

@@ -376,3 +376,27 @@ def test_a_passage_the_clip_ends_too_soon_after_to_count_is_scored_neither_way()
     result = score_steps(truth, config, [], "door")  # person 1 missed: that one still counts
     assert result.counts[("door", "in")] == (1, 0)
     assert result.missed == [LineCrossing("door", "in", 0.4)]
+
+
+def test_an_override_of_the_views_brings_the_head_models_low_score_with_it(tmp_path: Path) -> None:
+    """`--set detector.views=N` with `--model`: the tracker takes heads from the score for N views
+    (two views drop false heads, so the installer takes fainter ones), unless the override names it."""
+    from agent.evaluate import HEAD_LOW_SCORE_BY_VIEWS, evaluated_config
+
+    stages = EvaluationStages.onnx(ROOT / "models" / "footfall_head_int8.onnx")
+    clip = tmp_path / "clip.mp4"
+    configs = ROOT / "config" / "scenarios"
+    assert (
+        evaluated_config(configs / "entrance.toml", clip, stages).tracker.low_score
+        == HEAD_LOW_SCORE_BY_VIEWS[1]
+    )
+    two = evaluated_config(configs / "entrance.toml", clip, stages, ["detector.views=2"])
+    assert two.tracker.low_score == HEAD_LOW_SCORE_BY_VIEWS[2] != HEAD_LOW_SCORE_BY_VIEWS[1]
+    one = evaluated_config(configs / "busy.toml", clip, stages, ["detector.views=1"])
+    assert one.tracker.low_score == HEAD_LOW_SCORE_BY_VIEWS[1]
+    named = evaluated_config(
+        configs / "busy.toml", clip, stages, ["detector.views=1", "tracker.low_score=0.3"]
+    )
+    assert named.tracker.low_score == 0.3
+    kept = evaluated_config(configs / "busy.toml", clip, EvaluationStages(), ["detector.views=1"])
+    assert kept.tracker.low_score == HEAD_LOW_SCORE_BY_VIEWS[2]  # no stage tracker: the config's own
