@@ -1,6 +1,6 @@
 """Held-out accuracy of the shipped models on simulated clips: head-point recall and precision.
 
-    .venv/bin/python models/evaluate.py                  # both shipped models, about 15 minutes
+    .venv/bin/python models/evaluate.py                  # both shipped models, about 2 minutes
     .venv/bin/python models/evaluate.py --model other.onnx --format yolov8
 
 Clips: every named scenario exactly as defined (`agent.sim.scenarios`), at
@@ -162,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.model or [MODELS_DIR / "footfall_head_fp32.onnx", MODELS_DIR / "footfall_head_int8.onnx"]
     built: dict[tuple[Path, str], OnnxDetector] = {}
 
+    def input_size(scenario: str) -> tuple[int, int] | None:
+        return args.input_size or head_detector_setting(get_scenario(scenario)).input_size
+
     def views(scenario: str) -> Literal[1, 2, 4]:
         return head_detector_setting(get_scenario(scenario)).views if args.views is None else args.views
 
@@ -176,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                 model=path,
                 format=args.format,
                 score_threshold=threshold(scenario),
-                input_size=args.input_size or head_detector_setting(get_scenario(scenario)).input_size,
+                input_size=input_size(scenario),
                 views=views(scenario),
                 same_person_m=args.same_person_m,
                 same_head_m=args.same_head_m,
@@ -198,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                     scores[(path, scenario)].add(score_frame(truth, found, args.tolerance_m))
 
     def setting(name: str) -> str:
-        size = args.input_size or head_detector_setting(get_scenario(name)).input_size
+        size = input_size(name)
         size_text = "the model's input" if size is None else f"{size[0]}x{size[1]}"
         return f"{name} {size_text}, {views(name)} view(s), threshold {threshold(name):g}"
 
