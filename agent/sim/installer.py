@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from agent.evaluate import HEAD_LOW_SCORE_BY_VIEWS
+from agent.evaluate import tracker_config
 from agent.geometry.calibration_file import save_calibration
 from agent.sim.crossings import PASSAGE_M
 from agent.sim.scenarios import SCENARIOS, Scenario
@@ -46,6 +46,29 @@ def head_detector_setting(scenario: Scenario) -> HeadDetectorSetting:
     if scenario.camera.kind == "fisheye":
         return HeadDetectorSetting(FISHEYE_MODEL_INPUT_PX, FISHEYE_VIEWS)
     return HeadDetectorSetting()
+
+
+# Why the installer sets each tracker key it writes, in the order written; the values are
+# `agent.evaluate.tracker_config`'s for a head model overhead, so the configs and the evaluation agree.
+_TRACKER_KEY_NOTES = {
+    "min_separation_m": "a second peak this close to a head is that person (shoulder, bag)",
+    "weak_confirm_apart_m": "a weak head clear of everyone else may confirm a newcomer",
+    "low_score": "under this a head is faint: it starts and confirms nothing",
+    "faint_apart_m": "a faint head clear of everyone else keeps its track moving",
+    "measurement_m": "the model's head points scatter 0.015-0.04 m around the head (std)",
+    "appearance_weight_m": "colours of hair and shoulders tell neighbours in a crowd apart",
+    "show_missed": "a head the model blinks on for up to this many frames stays, at its prediction",
+    "relink_speed_m_s": "a new track that looks like one lost a moment ago, near it, takes its id",
+}
+
+
+def _tracker_lines(views: int) -> list[str]:
+    """The `[tracker]` table for the head model overhead with `views` views, a note beside each key."""
+    config = tracker_config("kalman", overhead=True, views=views)
+    lines = ["[tracker]", 'type = "kalman"']
+    for key, note in _TRACKER_KEY_NOTES.items():
+        lines.append(f"{key} = {getattr(config, key)}".ljust(32) + f"# {note}")
+    return lines
 
 
 def _xy(point: tuple[float, float]) -> str:
@@ -94,16 +117,7 @@ def config_text(scenario: Scenario, width_px: int = 640, height_px: int = 480) -
         f'path = "{scenario.name}.calibration.json"',
         f"point_height_m = {HEAD_POINT_HEIGHT_M}           # the model finds the top of the head",
         "",
-        "[tracker]",
-        'type = "kalman"',
-        "min_separation_m = 0.3          # a second peak this close to a head is that person (shoulder, bag)",
-        "weak_confirm_apart_m = 0.6      # a weak head clear of everyone else may confirm a newcomer",
-        f"low_score = {HEAD_LOW_SCORE_BY_VIEWS[setting.views]:<20}# under this a head is faint: it starts and confirms nothing",
-        "faint_apart_m = 0.6             # a faint head clear of everyone else keeps its track moving",
-        "measurement_m = 0.05            # the model's head points scatter 0.015-0.04 m around the head (std)",
-        "appearance_weight_m = 2.0       # colours of hair and shoulders tell neighbours in a crowd apart",
-        "show_missed = 3                 # a head the model blinks on for up to 3 frames stays, at its prediction",
-        "relink_speed_m_s = 1.5          # a new track that looks like one lost a moment ago, near it, takes its id",
+        *_tracker_lines(setting.views),
     ]
     for line in scenario.layout.lines:
         lines += [
