@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from agent.detect import OnnxDetector, OnnxDetectorConfig
-from agent.detect.centrepoint import averaged_views, decode_centrepoint
+from agent.detect.centrepoint import _mirrored, averaged_views, decode_centrepoint
 from agent.detect.errors import ModelError
 from agent.evaluate import HEAD_TOP_HEIGHT_M
 from agent.geometry.projector import CameraProjector
@@ -47,6 +47,17 @@ def test_mirrored_views_are_turned_back_before_averaging(views):
     # Centroid of the three pixels (pixel centres at +0.5): x 5.241 + 0.5, y 3.145 + 0.5.
     assert points == pytest.approx(np.array([[5.741, 3.645]]), abs=1e-3)
     assert scores == pytest.approx([1.0])
+
+
+@pytest.mark.parametrize("left_right, upside_down", list(itertools.product([False, True], repeat=2)))
+def test_a_mirrored_picture_is_numpys_flip_also_of_a_crop(left_right, upside_down):
+    """OpenCV flips the picture (faster); it must give NumPy's pixels, for a whole input and for the
+    part of one a region detection runs on (a slice whose rows are not contiguous)."""
+    whole = np.random.default_rng(7).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    axes = tuple(axis for axis, flip in ((1, left_right), (0, upside_down)) if flip)
+    for picture in (whole, whole[16:40, 8:56]):
+        mirrored = _mirrored(picture, left_right, upside_down)
+        assert mirrored.dtype == np.uint8 and np.array_equal(mirrored, np.flip(picture, axes))
 
 
 def test_views_need_a_centre_point_model(tmp_path):
