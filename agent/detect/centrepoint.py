@@ -39,8 +39,8 @@ def _mirrored(picture: npt.NDArray[np.uint8], left_right: bool, upside_down: boo
     """A mirrored copy of `picture` (h, w, 3), or the picture itself when neither flip is asked.
 
     OpenCV's flip, not NumPy's strided copy, the same pixels: under the fisheye's two views at
-    576 x 432 a frame's detection (fit, views, decoding) took 16.0 ms instead of 18.3 (medians of
-    6 rounds of 60 `busy` frames taking turns, one thread's CPU time, 2026-12-03).
+    576 x 432 a frame's detection (fit, views, decoding) took 1.3-3.2 ms less, 7-17 % (three runs of
+    6-12 rounds of 60 `busy` frames, the two ways taking turns, one thread's CPU time, 2026-12-03).
     """
     if not (left_right or upside_down):
         return picture
