@@ -12,7 +12,9 @@ count error per line and direction, MOTA and IDF1 (with the `bench` extra's
 motmetrics; tracks matched with people where the camera sees them,
 `camera_seen_frames`), median dwell error per zone, and the heatmap's correlation
 with the truth's person-seconds per cell. A true passage the clip ends too
-soon after for any line to confirm (`cut_by_clip_end`) is scored neither way.
+soon after for any line to confirm (`cut_by_clip_end`), or starts too late
+before for any line to see where its person came from (`cut_by_clip_start`),
+is scored neither way.
 """
 
 from __future__ import annotations
@@ -262,6 +264,26 @@ def cut_by_clip_end(truth: dict[str, Any], lines: Iterable[LineConfig]) -> set[L
     positions are the people's true floor points (metres), not the head
     points the counter sees.
     """
+    return _cut_passages(truth, lines, after=True)
+
+
+def cut_by_clip_start(truth: dict[str, Any], lines: Iterable[LineConfig]) -> set[LineCrossing]:
+    """The true passages whose person was never `hysteresis_m` before the line, on the side they came
+    from, between the clip's start and the crossing.
+
+    The mirror of `cut_by_clip_end`: someone already on the line when the
+    clip begins (`entrance` seed 12, 1.3 cm short of the door at 0.0 s) came
+    from the other side before the clip, where no counter saw them; within
+    the clip they cannot be told from someone who stepped onto the line and
+    walks back. No count can see the passage: `score_steps` scores it neither
+    way.
+    """
+    return _cut_passages(truth, lines, after=False)
+
+
+def _cut_passages(truth: dict[str, Any], lines: Iterable[LineConfig], after: bool) -> set[LineCrossing]:
+    """The true passages whose person was never the line's hysteresis beyond it (`after`, from the
+    crossing to the clip's end) or before it (from the clip's start to the crossing) in the clip."""
     counters = {line.name: line for line in lines}
     frames = truth["frames"]
     cut = set()
@@ -270,18 +292,20 @@ def cut_by_clip_end(truth: dict[str, Any], lines: Iterable[LineConfig]) -> set[L
         if config is None:
             continue
         line = FloorLine(config.name, config.start, config.end, config.in_side)
-        after = np.array(
+        positions_m = np.array(
             [
                 (p[1], p[2])
                 for t_s, people in frames
-                if t_s >= crossing["t_s"]
+                if (t_s >= crossing["t_s"] if after else t_s <= crossing["t_s"])
                 for p in people
                 if p[0] == crossing["pid"]
             ],
             dtype=float,
         ).reshape(-1, 2)
-        beyond_m = line.signed_distance_m(after) * (1.0 if crossing["direction"] == "in" else -1.0)
-        if not len(beyond_m) or float(beyond_m.max()) < config.hysteresis_m:
+        # Metres on the side the person is walking to: positive after the crossing, negative before it.
+        towards_m = line.signed_distance_m(positions_m) * (1.0 if crossing["direction"] == "in" else -1.0)
+        reach_m = towards_m if after else -towards_m
+        if not len(reach_m) or float(reach_m.max()) < config.hysteresis_m:
             cut.add(LineCrossing(crossing["line"], crossing["direction"], crossing["t_s"]))
     return cut
 
@@ -300,9 +324,11 @@ class ClipResult:
     heatmap_r: float | None = None
     missed: list[LineCrossing] = field(default_factory=list)  # true passages with no count of ours
     extra: list[LineCrossing] = field(default_factory=list)  # our counts with no true passage
-    # True passages the clip ended too soon after for any count to confirm (see `cut_by_clip_end`):
-    # neither in the truth's totals nor a miss, and a count of ours for one is not in ours.
+    # True passages the clip ended too soon after for any count to confirm (see `cut_by_clip_end`)
+    # or started too late before (`cut_by_clip_start`): neither in the truth's totals nor a miss, and
+    # a count of ours for one is not in ours.
     cut_by_end: list[LineCrossing] = field(default_factory=list)
+    cut_by_start: list[LineCrossing] = field(default_factory=list)
 
 
 def evaluated_config(
@@ -437,11 +463,13 @@ def score_steps(
         frames.append((step.t_s, step.tracks))
     result = ClipResult(name)
     true_passages = [LineCrossing(c["line"], c["direction"], c["t_s"]) for c in truth["crossings"]]
-    cut = cut_by_clip_end(truth, config.lines)
-    result.cut_by_end = [p for p in true_passages if p in cut]
+    cut_end, cut_start = cut_by_clip_end(truth, config.lines), cut_by_clip_start(truth, config.lines)
+    cut = cut_end | cut_start
+    result.cut_by_end = [p for p in true_passages if p in cut_end]
+    result.cut_by_start = [p for p in true_passages if p in cut_start and p not in cut_end]
     result.missed, extra = match_passages([p for p in true_passages if p not in cut], our_passages)
-    # A count of ours for a passage cut by the clip's end is neither right nor extra.
-    _, result.extra = match_passages(result.cut_by_end, extra)
+    # A count of ours for a passage cut by the clip's end or start is neither right nor extra.
+    _, result.extra = match_passages(result.cut_by_end + result.cut_by_start, extra)
     expected: Counter[tuple[str, str]] = Counter((c.line, c.direction) for c in true_passages if c not in cut)
     ours: Counter[tuple[str, str]] = Counter((c.line, c.direction) for c in our_passages)
     ours.subtract(
@@ -677,17 +705,22 @@ def format_table(results: list[ClipResult]) -> str:
 
 def format_passages(results: list[ClipResult]) -> str:
     """Per clip, the true passages we did not count, our counts of no true passage and the passages
-    cut by the clip's end (scored neither way, `cut_by_clip_end`), with times."""
+    cut by the clip's end or start (scored neither way, `cut_by_clip_end`, `cut_by_clip_start`),
+    with times."""
     rows = []
     for result in results:
-        for kind, passages in (
-            ("missed", result.missed),
-            ("extra", result.extra),
-            ("cut", result.cut_by_end),
+        for kind, passages, why in (
+            ("missed", result.missed, ""),
+            ("extra", result.extra, ""),
+            ("cut", result.cut_by_end, " (the clip ended before anyone could count it)"),
+            (
+                "cut",
+                result.cut_by_start,
+                " (never the hysteresis before the line in the clip: nobody could see where they came from)",
+            ),
         ):
             rows += [
-                f"{result.clip:<10} {kind:<6} {p.line:<15} {p.direction:<4} at {p.t_s:7.1f} s"
-                + (" (the clip ended before anyone could count it)" if kind == "cut" else "")
+                f"{result.clip:<10} {kind:<6} {p.line:<15} {p.direction:<4} at {p.t_s:7.1f} s{why}"
                 for p in passages
             ]
     return "\n".join(rows) if rows else "every passage counted once, no count without a passage"

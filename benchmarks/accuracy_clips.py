@@ -188,15 +188,27 @@ def markdown(results: list[ClipResult], total: Totals, command: str, detector: s
         f"Of {passages} true passages, {missed} had no count of ours within {MATCH_PASSAGE_S:g} s; "
         f"{extra} counts of ours had no true passage within {MATCH_PASSAGE_S:g} s.",
     ]
-    cut = [(result.clip, p) for result in results for p in result.cut_by_end]
-    if cut:
-        lines += [
-            "",
-            f"{len(cut)} true passage(s) scored neither way, in neither total: the clip ended before the person "
-            "was the line's hysteresis past it, so no count could confirm it (`agent.evaluate.cut_by_clip_end`): "
-            + "; ".join(f"{clip} {p.line} {p.direction} at {p.t_s:.1f} s" for clip, p in cut)
-            + ".",
-        ]
+    for cut, why, rule in (
+        (
+            [(result.clip, p) for result in results for p in result.cut_by_end],
+            "the clip ended before the person was the line's hysteresis past it, so no count could confirm it",
+            "cut_by_clip_end",
+        ),
+        (
+            [(result.clip, p) for result in results for p in result.cut_by_start],
+            "the person was never the line's hysteresis before it in the clip (on the line as it began), "
+            "so no count could see where they came from",
+            "cut_by_clip_start",
+        ),
+    ):
+        if cut:
+            lines += [
+                "",
+                f"{len(cut)} true passage(s) scored neither way, in neither total: {why} "
+                f"(`agent.evaluate.{rule}`): "
+                + "; ".join(f"{clip} {p.line} {p.direction} at {p.t_s:.1f} s" for clip, p in cut)
+                + ".",
+            ]
     lines += [
         "",
         f"IDF1 over all clips {_fmt(total.idf1, '.3f')} (MOTA {_fmt(total.mota, '.3f')}), weighted by the "

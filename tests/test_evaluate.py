@@ -378,6 +378,36 @@ def test_a_passage_the_clip_ends_too_soon_after_to_count_is_scored_neither_way()
     assert result.missed == [LineCrossing("door", "in", 0.4)]
 
 
+def test_a_passage_the_clip_starts_too_late_before_to_count_is_scored_neither_way() -> None:
+    """Person 3 is on the door line, 5 cm inside, when the clip begins and walks out: within the clip
+    they were never the line's 0.2 m hysteresis on the side they came from, so no count could see
+    the passage. Missing it is no miss; a count of it is no extra. Persons 1 and 2 are unchanged."""
+    from agent.config import load_config
+    from agent.evaluate import cut_by_clip_end, cut_by_clip_start, score_steps
+    from agent.runtime.counting import CountStep
+
+    truth = _door_truth()
+    frames = truth["frames"]
+    assert isinstance(frames, list) and isinstance(truth["crossings"], list)
+    for t_s, people in frames:
+        people.append([3, -0.5, 0.35 - 1.0 * t_s, [50.0, 100.0]])  # over the line (0.3 m) at 0.05 s
+    truth["crossings"].append({"line": "door", "direction": "out", "t_s": 0.05, "pid": 3})
+    config = load_config(ROOT / "config" / "scenarios" / "entrance.toml")
+    assert cut_by_clip_start(truth, config.lines) == {LineCrossing("door", "out", 0.05)}
+    assert cut_by_clip_end(truth, config.lines) == {LineCrossing("door", "in", 1.9)}
+
+    counted_1 = CountStep(0.6, (LineCrossing("door", "in", 0.6),))
+    result = score_steps(truth, config, [counted_1], "door")
+    assert result.counts[("door", "out")] == (0, 0) and result.missed == [] and result.extra == []
+    assert result.cut_by_start == [LineCrossing("door", "out", 0.05)]
+    assert "nobody could see where they came from" in format_passages([result])
+
+    counted_3 = CountStep(0.3, (LineCrossing("door", "out", 0.3),))  # a counter that guessed right
+    result = score_steps(truth, config, [counted_1, counted_3], "door")
+    assert result.counts[("door", "out")] == (0, 0) and result.extra == []
+    assert result.counts[("door", "in")] == (1, 1)
+
+
 def test_an_override_of_the_views_brings_the_head_models_low_score_with_it(tmp_path: Path) -> None:
     """`--set detector.views=N` with `--model`: the tracker takes heads from the score for N views
     (two views drop false heads, so the installer takes fainter ones), unless the override names it."""
