@@ -14,6 +14,13 @@ so walking on from there across the line counts, and walking back does not:
   to last firm side, so back-and-forth at a door cancels out (Xovis's "late
   count").
 
+Either way a crossing's `t_s` is when the person crossed, as `LineCrossing`
+says: the moment the track's path last crossed the segment before it became
+firm on the side it is counted to, interpolated between the two updates on
+either side of the line. Someone who stops on the line for a while and then
+walks on is counted when they walk on, but timed when they stepped over
+(which is what the simulator's truth records too).
+
 Per-track state dies with the track.
 """
 
@@ -25,16 +32,19 @@ import numpy as np
 
 from agent.analytics.config import LineConfig
 from agent.geometry.shapes import FloorLine, segments_cross
-from agent.types import LineCrossing, Tracks
+from agent.types import Direction, LineCrossing, Tracks
 
 
 @dataclass
 class _TrackOnLine:
     position_m: list[float]  # x, y (m) at the last update
+    t_s: float  # time of the last update
     first_side: int  # first firm side (or the side it was first seen on): +1 in, -1 out, 0 none yet
     firm_side: int  # latest firm side (or the side it was first seen on)
     crossed_segment: bool  # crossed the segment since the last firm position
     ever_crossed: bool  # crossed the segment at least once
+    crossed_at_s: float = 0.0  # when the path last crossed the segment
+    counted_at_s: float | None = None  # when it crossed towards its latest firm side (`late` lines' time)
 
 
 class LineCounter:
@@ -69,26 +79,41 @@ class LineCounter:
         # One vectorised segment test for every track seen before, instead of one per track.
         known = [i for i, track_id in enumerate(ids) if track_id in self._state]
         crossed = np.zeros(len(ids), dtype=bool)
+        crossed_at = np.zeros(len(ids))
         if known:
             previous = np.array([self._state[ids[i]].position_m for i in known])
             crossed[known] = segments_cross(previous, tracks.positions_m[known], self._start, self._end)
-        for track_id, position, on, side, crossed_now in zip(
-            ids, positions_m, seen_on.tolist(), sides.tolist(), crossed.tolist(), strict=True
+            before_s = np.array([self._state[ids[i]].t_s for i in known])
+            crossed_at[known] = _crossing_times_s(
+                self.line.signed_distance_m(previous), distances[known], before_s, tracks.t_s
+            )
+        for track_id, position, on, side, crossed_now, crossed_at_s in zip(
+            ids,
+            positions_m,
+            seen_on.tolist(),
+            sides.tolist(),
+            crossed.tolist(),
+            crossed_at.tolist(),
+            strict=True,
         ):
             state = self._state.get(track_id)
             if state is None:  # first seen: the side it is on, firmly or not (0 exactly on the line)
-                self._state[track_id] = _TrackOnLine(position, on, on, False, False)
+                self._state[track_id] = _TrackOnLine(position, tracks.t_s, on, on, False, False)
                 continue
             if crossed_now:
                 state.crossed_segment = state.ever_crossed = True
+                state.crossed_at_s = crossed_at_s
             state.position_m = position
+            state.t_s = tracks.t_s
             if side == 0:
                 continue
             if state.first_side == 0:
                 state.first_side = side
             changed = state.firm_side not in (0, side) and state.crossed_segment
-            if changed and not self._late:
-                crossings.append(LineCrossing(self.line.name, "in" if side > 0 else "out", tracks.t_s))
+            if changed:
+                state.counted_at_s = state.crossed_at_s
+                if not self._late:
+                    crossings.append(LineCrossing(self.line.name, _direction(side), state.crossed_at_s))
             state.firm_side = side
             state.crossed_segment = False
         for track_id in tracks.ended_ids:
@@ -100,9 +125,28 @@ class LineCounter:
                 and state.first_side * state.firm_side < 0
             ):
                 crossings.append(
-                    LineCrossing(self.line.name, "in" if state.firm_side > 0 else "out", tracks.t_s)
+                    LineCrossing(
+                        self.line.name,
+                        _direction(state.firm_side),
+                        tracks.t_s if state.counted_at_s is None else state.counted_at_s,
+                    )
                 )
         return crossings
+
+
+def _direction(side: int) -> Direction:
+    return "in" if side > 0 else "out"
+
+
+def _crossing_times_s(
+    before_m: np.ndarray, now_m: np.ndarray, before_s: np.ndarray, now_s: float
+) -> np.ndarray:
+    """When each straight step from signed distance `before_m` (m, at `before_s`) to `now_m` (at
+    `now_s`) reaches the line, by linear interpolation; `now_s` for a step that does not change side."""
+    span_m = before_m - now_m
+    safe_m = np.where(span_m == 0.0, 1.0, span_m)
+    fraction = np.where(before_m * now_m <= 0.0, np.clip(before_m / safe_m, 0.0, 1.0), 1.0)
+    return np.asarray(before_s + fraction * (now_s - before_s), dtype=np.float64)
 
 
 def build_line_counter(config: LineConfig) -> LineCounter:

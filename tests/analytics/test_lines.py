@@ -183,3 +183,27 @@ def test_unconfirmed_tracks_do_not_inflate_counts() -> None:
 def test_distance_to_a_line_is_to_the_segment_not_its_extension() -> None:
     distances = LINE.distance_m(np.array([[2.0, 0.5], [-3.0, 0.0], [7.0, -4.0], [1.0, 0.0]]))
     np.testing.assert_allclose(distances, [0.5, 3.0, 5.0, 0.0])
+
+
+@pytest.mark.parametrize("mode", ["immediate", "late"])
+def test_a_crossing_is_timed_when_the_person_stepped_over(mode: str) -> None:
+    """Someone who steps over the line, waits on it for 5 s, then walks on is counted once they are
+    0.2 m past it, but timed at the step over, interpolated between updates (0.75 s here: from 0.3 m
+    out at 0 s to 0.1 m in at 1 s), as the simulator's truth times a passage."""
+    counter = LineCounter(LINE, 0.2, mode)
+    path = [(2.0, -0.3)] + [(2.0, 0.1)] * 6 + [(2.0, 0.4), (2.0, 0.8)]
+    found = []
+    for i, xy in enumerate(path):
+        found += counter.update(Tracks(float(i), np.array([1]), np.array([xy])))
+    found += counter.update(Tracks(float(len(path)), np.zeros(0, np.int64), np.zeros((0, 2)), ended_ids=(1,)))
+    assert [(c.direction, c.t_s) for c in found] == [("in", pytest.approx(0.75))]
+
+
+def test_a_crossing_is_timed_from_the_track_s_own_last_update() -> None:
+    """A track missing from some updates (unreported while the detector blinked) interpolates between
+    its own last position and time and the new ones, not the previous update's time."""
+    counter = LineCounter(LINE, 0.2)
+    counter.update(Tracks(0.0, np.array([1]), np.array([[2.0, -0.5]])))
+    counter.update(Tracks(1.0, np.zeros(0, np.int64), np.zeros((0, 2))))
+    found = counter.update(Tracks(2.0, np.array([1]), np.array([[2.0, 0.5]])))
+    assert [(c.direction, c.t_s) for c in found] == [("in", pytest.approx(1.0))]
