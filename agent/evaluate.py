@@ -59,7 +59,8 @@ HEAD_TOP_HEIGHT_M = 1.7
 # one identity per person would score that privacy rule as identity switches.
 OUT_OF_VIEW_NEW_ID_S = 2.0
 # A count of ours and a true passage of the same line and direction this close in time (s) are
-# the same person's: a track is counted once it is the hysteresis past the line, the truth at 0.2 m.
+# the same person's: both are timed when the person crossed the line (ours where the track's path
+# crossed it, `agent.analytics.lines`), so this covers where the track is placed, not when it is sure.
 MATCH_PASSAGE_S = 3.0
 # A second peak closer than this (m) to a tracked head is that person (a shoulder, a bag); two
 # people's heads seen from above, even a child's holding a hand, are farther apart.
