@@ -38,6 +38,7 @@ from agent.types import Direction, LineCrossing, Tracks
 @dataclass
 class _TrackOnLine:
     position_m: list[float]  # x, y (m) at the last update
+    distance_m: float  # signed distance from the line (m) at the last update
     t_s: float  # time of the last update
     first_side: int  # first firm side (or the side it was first seen on): +1 in, -1 out, 0 none yet
     firm_side: int  # latest firm side (or the side it was first seen on)
@@ -79,31 +80,27 @@ class LineCounter:
         # One vectorised segment test for every track seen before, instead of one per track.
         known = [i for i, track_id in enumerate(ids) if track_id in self._state]
         crossed = np.zeros(len(ids), dtype=bool)
-        crossed_at = np.zeros(len(ids))
         if known:
             previous = np.array([self._state[ids[i]].position_m for i in known])
             crossed[known] = segments_cross(previous, tracks.positions_m[known], self._start, self._end)
-            before_s = np.array([self._state[ids[i]].t_s for i in known])
-            crossed_at[known] = _crossing_times_s(
-                self.line.signed_distance_m(previous), distances[known], before_s, tracks.t_s
-            )
-        for track_id, position, on, side, crossed_now, crossed_at_s in zip(
+        for track_id, position, distance_m, on, side, crossed_now in zip(
             ids,
             positions_m,
+            distances.tolist(),
             seen_on.tolist(),
             sides.tolist(),
             crossed.tolist(),
-            crossed_at.tolist(),
             strict=True,
         ):
             state = self._state.get(track_id)
             if state is None:  # first seen: the side it is on, firmly or not (0 exactly on the line)
-                self._state[track_id] = _TrackOnLine(position, tracks.t_s, on, on, False, False)
+                self._state[track_id] = _TrackOnLine(position, distance_m, tracks.t_s, on, on, False, False)
                 continue
             if crossed_now:
                 state.crossed_segment = state.ever_crossed = True
-                state.crossed_at_s = crossed_at_s
+                state.crossed_at_s = _crossing_time_s(state.distance_m, distance_m, state.t_s, tracks.t_s)
             state.position_m = position
+            state.distance_m = distance_m
             state.t_s = tracks.t_s
             if side == 0:
                 continue
@@ -138,15 +135,12 @@ def _direction(side: int) -> Direction:
     return "in" if side > 0 else "out"
 
 
-def _crossing_times_s(
-    before_m: np.ndarray, now_m: np.ndarray, before_s: np.ndarray, now_s: float
-) -> np.ndarray:
-    """When each straight step from signed distance `before_m` (m, at `before_s`) to `now_m` (at
-    `now_s`) reaches the line, by linear interpolation; `now_s` for a step that does not change side."""
-    span_m = before_m - now_m
-    safe_m = np.where(span_m == 0.0, 1.0, span_m)
-    fraction = np.where(before_m * now_m <= 0.0, np.clip(before_m / safe_m, 0.0, 1.0), 1.0)
-    return np.asarray(before_s + fraction * (now_s - before_s), dtype=np.float64)
+def _crossing_time_s(before_m: float, now_m: float, before_s: float, now_s: float) -> float:
+    """When a straight step from signed distance `before_m` (m, at `before_s`) to `now_m` (at `now_s`)
+    reaches the line, by linear interpolation; `now_s` for a step that does not change side."""
+    if before_m * now_m > 0.0 or before_m == now_m:
+        return now_s
+    return before_s + min(1.0, max(0.0, before_m / (before_m - now_m))) * (now_s - before_s)
 
 
 def build_line_counter(config: LineConfig) -> LineCounter:
