@@ -136,11 +136,12 @@ def _direction(side: int) -> Direction:
 
 
 def _crossing_time_s(before_m: float, now_m: float, before_s: float, now_s: float) -> float:
-    """When a straight step from signed distance `before_m` (m, at `before_s`) to `now_m` (at `now_s`)
-    reaches the line, by linear interpolation; `now_s` for a step that does not change side."""
-    if before_m * now_m > 0.0 or before_m == now_m:
+    """When a step that crossed the segment, from signed distance `before_m` (m, at `before_s`) to
+    `now_m` (at `now_s`), reached the line, by linear interpolation. The two distances are never of
+    one sign (`segments_cross` said the step met the line); a step along it takes `now_s`."""
+    if before_m == now_m:
         return now_s
-    return before_s + min(1.0, max(0.0, before_m / (before_m - now_m))) * (now_s - before_s)
+    return before_s + before_m / (before_m - now_m) * (now_s - before_s)
 
 
 def build_line_counter(config: LineConfig) -> LineCounter:
