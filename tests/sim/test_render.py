@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent.sim.figures import body_parts
+from agent.sim.figures import CORE_SHARE, RIM_SHADE, body_parts, draw_people
 from agent.sim.people import Appearance, Person
 from agent.sim.render import ScenarioRenderer
 from agent.sim.scenarios import get_scenario
@@ -50,6 +50,28 @@ def test_a_person_changes_the_pixels_around_their_head() -> None:
     changed = np.abs(full.astype(int) - empty.astype(int)).sum(axis=2) > 30
     assert changed[int(v) - 3 : int(v) + 4, int(u) - 3 : int(u) + 4].any()
     assert not changed[:20, :20].any()
+
+
+def test_a_pale_hat_over_a_white_top_has_a_dark_rim_on_a_white_floor() -> None:
+    """Lit from above, a rounded part darkens toward its silhouette: the hat's outer ring is RIM_SHADE of
+    its centre, so a pale head keeps an edge against white shoulders (flat paint left none). The person
+    stands straight below the camera, where a part once had no sideways direction and was not drawn."""
+    camera = get_scenario("aisle").camera.model(320, 240)
+    look = Appearance(1.8, top_bgr=(230, 230, 230), hat=True)
+    person = Person(0, "shopper", look, np.array([0.0, 10.0]), np.array([(0.0, 0.0), (0.0, 0.0)]))
+    image = np.full((240, 320, 3), 255, dtype=np.uint8)
+    draw_people(image, camera, [person], 1.0)
+    hat = max(body_parts(person, 1.0), key=lambda c: c.order)
+    u, v = camera.floor_to_pixels([hat.p1[:2]], hat.p1[2])[0]
+    row = image[round(v), :, 1].astype(float)
+    centre = row[round(u)]
+    assert centre == pytest.approx(hat.colour[1], abs=2)
+    inside = np.flatnonzero(row < 250)  # the hat and what shows of the head around it
+    ring = row[inside[0] : inside[0] + 4]
+    assert ring.min() == pytest.approx(centre * RIM_SHADE, abs=3)
+    # The core keeps the part's own colour over CORE_SHARE of the width.
+    core = np.flatnonzero(np.abs(row - centre) <= 2)
+    assert len(core) >= 0.6 * CORE_SHARE * len(inside)
 
 
 def test_renderer_rejects_a_tiny_image() -> None:
