@@ -76,6 +76,20 @@ class KalmanTrackerConfig(Section):
         "identity, visit and routes (0 = off; 1.5 in the installer's configs for the shipped head model, "
         "benchmarks/RESULTS.md).",
     )
+    hidden_within_m: float = Field(
+        default=0.0,
+        ge=0,
+        description="Overhead cameras: a confirmed track that missed its person while predicted this "
+        "close to someone tracked in the same update is taken to be hidden behind them on the camera's "
+        "line of sight (a child walking behind a parent) and ends max_hidden_s after its last match "
+        "instead of max_age_s, so that with relink_speed_m_s the person keeps their track, and their "
+        "side of each line, when the two part; 0 = off.",
+    )
+    max_hidden_s: float = Field(
+        default=2.5,
+        gt=0,
+        description="How long a hidden track (hidden_within_m) may go unseen before it ends.",
+    )
     appearance_weight_m: float = Field(
         default=0.0,
         ge=0,

@@ -425,3 +425,65 @@ def test_a_track_confirmed_where_a_lost_track_could_have_walked_takes_its_id(
     assert (after == before) is same_id
     # A track handed on is not ended: its visit and its side of each line go on.
     assert (before.pop() in ended) is not same_id
+
+
+def _parent_and_child(tracker: KalmanTracker, child_apart_m: float) -> list:
+    """A parent walks +x at 1 m/s along y = 0 for 5 s with a child `child_apart_m` to the side. From 1.5
+    to 3.5 s the child's head is behind the parent's on the camera's line of sight: one detection, the
+    parent's. Then the child steps 0.5 m aside and is seen again. Returns each update's Tracks."""
+    updates = []
+    for i in range(51):
+        t = 0.1 * i
+        heads = [(t, 0.0)]
+        if not 1.5 <= t < 3.5:
+            heads.append((t, child_apart_m + (0.5 if t >= 3.5 else 0.0)))
+        updates.append(tracker.update(points(t, heads)))
+    return updates
+
+
+@pytest.mark.parametrize(
+    ("hidden_within_m", "child_apart_m", "max_hidden_s", "keeps_id"),
+    [
+        (0.0, 0.2, 2.5, False),  # off: the child is lost after max_age_s and found as someone new
+        (0.3, 0.2, 2.5, True),  # hidden beside the parent: kept, and the track found takes its id
+        (0.3, 0.2, 1.5, False),  # hidden for 2 s, longer than max_hidden_s
+        (0.3, 0.6, 2.5, False),  # lost 0.6 m from anyone: not hidden, ends after max_age_s
+    ],
+)
+def test_a_child_hidden_behind_a_parent_keeps_its_track(
+    hidden_within_m: float, child_apart_m: float, max_hidden_s: float, keeps_id: bool
+) -> None:
+    tracker = KalmanTracker(
+        max_distance_m=0.3,
+        min_hits=3,
+        max_age_s=1.0,
+        relink_speed_m_s=1.5,
+        hidden_within_m=hidden_within_m,
+        max_hidden_s=max_hidden_s,
+    )
+    updates = _parent_and_child(tracker, child_apart_m)
+
+    def ids(some: list, child: bool) -> set[int]:
+        return {
+            i
+            for u in some
+            for i, y in zip(u.ids.tolist(), u.positions_m[:, 1], strict=True)
+            if (y > 0.1) == child
+        }
+
+    child_before, child_after, parents = (
+        ids(updates[10:15], True),
+        ids(updates[-3:], True),
+        ids(updates, False),
+    )
+    assert len(child_before) == 1 and len(child_after) == 1 and len(parents) == 1
+    assert (child_after == child_before) is keeps_id
+    ended = {i for u in updates for i in u.ended_ids}
+    assert (child_before.pop() in ended) is not keeps_id
+
+
+def test_hidden_track_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="max_hidden_s is 0"):
+        KalmanTracker(max_hidden_s=0)
+    with pytest.raises(ValueError, match="hidden_within_m is -0.1"):
+        KalmanTracker(hidden_within_m=-0.1)
