@@ -13,9 +13,13 @@ _W, _H = 320, 240
 
 
 def _scene(
-    square_at: tuple[int, int] | None = None, gain: float = 1.0, noise_seed: int = 0, lamp: float = 0.0
+    square_at: tuple[int, int] | None = None,
+    gain: float = 1.0,
+    noise_seed: int = 0,
+    lamp: float = 0.0,
+    size_px: int = 40,
 ) -> np.ndarray:
-    """A textured shop floor with sensor noise, optionally a dark 40 x 40 px 'person' at (u, v).
+    """A textured shop floor with sensor noise, optionally a dark `size_px` square 'person' at (u, v).
 
     `gain` scales the whole picture (auto exposure); `lamp` adds a pool of
     light, brightest on the right (a light bank switching on).
@@ -26,7 +30,7 @@ def _scene(
     image = floor + rng.normal(0, 3, size=(_H, _W))
     if square_at is not None:
         u, v = square_at
-        image[v : v + 40, u : u + 40] = 40
+        image[v : v + size_px, u : u + size_px] = 40
     light = 1.0 + lamp * np.exp(-((xs - 300.0) ** 2 + (ys - 120.0) ** 2) / (2 * 90.0**2))
     grey = np.clip(image * gain * light, 0, 255).astype(np.uint8)
     return np.repeat(grey[:, :, None], 3, axis=2)
@@ -93,9 +97,20 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize(("fraction", "opens"), [(None, True), (0.01, False)])
+def test_one_person_walking_into_an_empty_shop_opens_the_gate(fraction: float | None, opens: bool) -> None:
+    """A lone walker under a pinhole camera 3.2 m up changes 10-30 of the small frame's 3,072 pixels (the
+    `entrance` clips): the default, 0.005 (15 pixels), opens for a 20 px square, 16 small pixels changed; 0.01 did
+    not, and the gate waited for `idle_interval_s` while they crossed the door line."""
+    config = MotionGateConfig() if fraction is None else MotionGateConfig(min_changed_fraction=fraction)
+    gate = MotionGate(config)
+    assert gate.should_detect(_frame(0, 0.0, EMPTY))
+    assert gate.should_detect(_frame(1, 0.1, _scene((100, 100), noise_seed=1, size_px=20))) is opens
+
+
 @pytest.mark.parametrize(("name", "first", "frames", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_gate_decisions(name, first, frames, expected):
-    gate = MotionGate(MotionGateConfig(max_interval_s=0.5, pixel_threshold=14.0))
+    gate = MotionGate(MotionGateConfig(max_interval_s=0.5, pixel_threshold=14.0, min_changed_fraction=0.01))
     assert gate.should_detect(_frame(0, 0.0, first))
     decisions = [gate.should_detect(_frame(i + 1, t, image)) for i, (t, image) in enumerate(frames)]
     assert decisions == expected

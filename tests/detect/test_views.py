@@ -87,7 +87,8 @@ def test_averaged_views_takes_1_2_or_4():
 def test_four_views_drop_false_alarms_in_a_crowd_and_keep_the_heads():
     """`busy` (seed 4, held out) at 448 x 336 (installed until 2026-12-03) with its calibration: false alarms fall by
     more than a third (on seeds 1-3 at 5 fps, 906 -> 346 for INT8; models/TRIALS.md), heads found hold.
-    Over these 20 frames 59 -> 29; a third fewer is the bound, as ten frames alone vary (0.33-0.74)."""
+    Over these 20 frames 59 -> 29 with the weights before 2026-12-03 19:00, 28 -> 12 with those trained on
+    rimmed renders; a third fewer is the bound, as ten frames alone vary (0.33-0.74)."""
     truths = list(itertools.islice(evaluation_clip("busy", 4, fps=1.0), 0, 20))
     found = {}
     for views in (1, 4):
@@ -108,6 +109,6 @@ def test_four_views_drop_false_alarms_in_a_crowd_and_keep_the_heads():
         )
     (hits_1, misses_1, alarms_1), (hits_4, _, alarms_4) = found[1], found[4]
     assert hits_1 + misses_1 >= 600
-    assert alarms_1 >= 30, found  # the crowd does fool one view
+    assert alarms_1 >= 20, found  # the crowd does fool one view
     assert alarms_4 <= 0.67 * alarms_1, found
     assert hits_4 >= hits_1 - 0.01 * (hits_1 + misses_1), found
