@@ -26,8 +26,8 @@ class MotionGateConfig(Section):
     coming into view, so `min_changed_fraction` is 0.005, 15 pixels; at
     0.01 the gate opened for two of the `entrance` walkers of seeds 5-7
     only after they had crossed the door line, 1 s after they came into
-    view, and they were never counted). A frame whose average brightness jumped by more than
-    `light_jump_grey` since the frame before (a light bank switching or a
+    view, and they were never counted). A frame whose average brightness
+    jumped by more than `light_jump_grey` since the frame before (a light bank switching or a
     tube flickering as it starts) is not taken as movement; while the light
     keeps jumping, detection runs every `max_interval_s` even in an empty
     shop. While a track awaits confirmation (a newcomer, fewer than the

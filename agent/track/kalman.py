@@ -276,13 +276,13 @@ class KalmanTracker:
     off): a track confirmed where a confirmed track missed now could have walked
     at this speed since its last match, and looks like it, takes its id (see
     `_relink`); `hidden_within_m` (0 = off): a confirmed track that missed
-    its person while predicted this close to someone matched in the same update
-    is taken to be hidden behind them and ends only `max_hidden_s` after its
-    last match, not `max_age_s` (see `_hidden`); `show_missed` (0 = off): detections in a row a confirmed track
-    may miss and still be reported at its prediction, inside the area where
-    people have been seen; `in_view`
-    (None = unknown): the floor the camera sees, to end at once a missed track
-    predicted outside it.
+    its person while predicted this close to someone matched in the same
+    update is taken to be hidden behind them and ends only `max_hidden_s`
+    after its last match, not `max_age_s` (see `_hidden`); `show_missed` (0 =
+    off): detections in a row a confirmed track may miss and still be
+    reported at its prediction, inside the area where people have been seen;
+    `in_view` (None = unknown): the floor the camera sees, to end at once a
+    missed track predicted outside it.
 
     Raises:
         ValueError: an argument is out of range, named with its value.
