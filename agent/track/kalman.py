@@ -413,7 +413,9 @@ class KalmanTracker:
             table.unseen_s[walked_out] = np.inf  # ends below, whatever max_age_s
         table.misses = np.where(table.matched_now, 0, table.misses + 1)
         merged = self._relink(confirmed, tentative)
-        max_unseen_s = np.where(self._hidden(missed), self._max_hidden_s, self._max_age_s)
+        max_unseen_s: float | FloatArray = self._max_age_s
+        if self._hidden_within_m > 0 and len(missed):
+            max_unseen_s = np.where(self._hidden(missed), self._max_hidden_s, self._max_age_s)
         ended = (table.unseen_s > max_unseen_s) | ~(table.confirmed | table.matched_now) | merged
         ended_ids = table.ids[ended & table.confirmed & ~merged]
         table.keep(~ended)
@@ -566,19 +568,24 @@ class KalmanTracker:
         bag walks beside its person, often scoring 0.4-0.5. Not for side
         views, where people overlap in the image.
         """
-        table = self._table
         if distance_m == 0 or not len(candidates):
             return candidates
-        people = table.states[table.confirmed & table.matched_now, :2]
-        if not len(people):
-            return candidates
-        nearest = _pairwise_m(points_m[candidates], people).min(axis=1)
-        kept: Rows = candidates[nearest >= distance_m]
+        kept: Rows = candidates[self._to_nearest_person_m(points_m[candidates]) >= distance_m]
         return kept
+
+    def _to_nearest_person_m(self, points_m: FloatArray) -> FloatArray:
+        """The distance (m) from each of `points_m` (N, 2) to the nearest confirmed track matched in
+        this update (inf when nobody is)."""
+        table = self._table
+        people = table.states[table.confirmed & table.matched_now, :2]
+        if not len(people) or not len(points_m):
+            return np.full(len(points_m), np.inf)
+        nearest: FloatArray = _pairwise_m(points_m, people).min(axis=1)
+        return nearest
 
     def _hidden(self, missed: Rows) -> BoolArray:
         """A mask of the rows: the confirmed rows of `missed` predicted within `hidden_within_m` of a
-        confirmed track matched in this update (none when the rule is off).
+        confirmed track matched in this update.
 
         Seen from a ceiling camera that is not straight above them, a child
         walking half a metre behind a parent has its head behind the parent's
@@ -591,13 +598,8 @@ class KalmanTracker:
         """
         table = self._table
         hidden = np.zeros(len(table), dtype=bool)
-        if self._hidden_within_m == 0 or not len(missed):
-            return hidden
         lost = missed[table.confirmed[missed]]
-        people = table.states[table.confirmed & table.matched_now, :2]
-        if len(lost) and len(people):
-            nearest = _pairwise_m(table.states[lost, :2], people).min(axis=1)
-            hidden[lost[nearest <= self._hidden_within_m]] = True
+        hidden[lost[self._to_nearest_person_m(table.states[lost, :2]) <= self._hidden_within_m]] = True
         return hidden
 
     def _follow_faintly(self, points: FloorPoints, tracks: Rows) -> Rows:
