@@ -62,9 +62,12 @@ OUT_OF_VIEW_NEW_ID_S = 2.0
 # the same person's: both are timed when the person crossed the line (ours where the track's path
 # crossed it, `agent.analytics.lines`), so this covers where the track is placed, not when it is sure.
 MATCH_PASSAGE_S = 3.0
-# A second peak closer than this (m) to a tracked head is that person (a shoulder, a bag); two
-# people's heads seen from above, even a child's holding a hand, are farther apart.
-HEAD_MIN_SEPARATION_M = 0.3
+# A second peak closer than this (m) to a tracked head is that person (a shoulder, a bag). Two
+# people's heads seen from above are farther apart, but a child's head half a metre behind an
+# adult, taken to the floor at 1.7 m, can land 0.2-0.3 m from the adult's (`busy` s2 and entrance
+# s5, 2026-12-03: 0.3 lost both children's passages; 0.2 over the 60 held-out clips of seeds 2-13
+# missed 4 passages and counted 6 that were not, against 7 and 5).
+HEAD_MIN_SEPARATION_M = 0.2
 # A weak detection (0.4-0.5 from the shipped model) this far from everyone matched may feed a newcomer's
 # tentative track: a pram or a bag beside its person lies nearer, two people abreast at 0.5-0.6 m.
 HEAD_WEAK_CONFIRM_APART_M = 0.6
