@@ -410,8 +410,9 @@ def test_a_passage_the_clip_starts_too_late_before_to_count_is_scored_neither_wa
 
 def test_an_override_of_the_views_brings_the_head_models_low_score_with_it(tmp_path: Path) -> None:
     """`--set detector.views=N` with `--model`: the tracker takes heads from the score for N views
-    (two views drop false heads, so the installer takes fainter ones), unless the override names it."""
-    from agent.evaluate import HEAD_LOW_SCORE_BY_VIEWS, evaluated_config
+    (two views drop false heads, so the installer takes fainter ones) and hides tracks averaging under
+    that views' `min_track_score`, unless the override names them."""
+    from agent.evaluate import HEAD_LOW_SCORE_BY_VIEWS, HEAD_MIN_TRACK_SCORE_BY_VIEWS, evaluated_config
 
     stages = EvaluationStages.onnx(ROOT / "models" / "footfall_head_int8.onnx")
     clip = tmp_path / "clip.mp4"
@@ -422,11 +423,16 @@ def test_an_override_of_the_views_brings_the_head_models_low_score_with_it(tmp_p
     )
     two = evaluated_config(configs / "entrance.toml", clip, stages, ["detector.views=2"])
     assert two.tracker.low_score == HEAD_LOW_SCORE_BY_VIEWS[2] != HEAD_LOW_SCORE_BY_VIEWS[1]
+    assert two.tracker.min_track_score == HEAD_MIN_TRACK_SCORE_BY_VIEWS[2] != HEAD_MIN_TRACK_SCORE_BY_VIEWS[1]
     one = evaluated_config(configs / "busy.toml", clip, stages, ["detector.views=1"])
     assert one.tracker.low_score == HEAD_LOW_SCORE_BY_VIEWS[1]
+    assert one.tracker.min_track_score == HEAD_MIN_TRACK_SCORE_BY_VIEWS[1]
     named = evaluated_config(
-        configs / "busy.toml", clip, stages, ["detector.views=1", "tracker.low_score=0.3"]
+        configs / "busy.toml",
+        clip,
+        stages,
+        ["detector.views=1", "tracker.low_score=0.3", "tracker.min_track_score=0.5"],
     )
-    assert named.tracker.low_score == 0.3
+    assert (named.tracker.low_score, named.tracker.min_track_score) == (0.3, 0.5)
     kept = evaluated_config(configs / "busy.toml", clip, EvaluationStages(), ["detector.views=1"])
     assert kept.tracker.low_score == HEAD_LOW_SCORE_BY_VIEWS[2]  # no stage tracker: the config's own

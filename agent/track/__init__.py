@@ -56,6 +56,7 @@ def build_tracker(config: TrackerConfig, in_view: ViewTest | None = None) -> Tra
             hidden_within_m=config.hidden_within_m,
             max_hidden_s=config.max_hidden_s,
             show_missed=config.show_missed,
+            min_track_score=config.min_track_score,
             appearance_weight_m=config.appearance_weight_m,
             in_view=in_view,
         )

@@ -90,6 +90,16 @@ class KalmanTrackerConfig(Section):
         gt=0,
         description="How long a hidden track (hidden_within_m) may go unseen before it ends.",
     )
+    min_track_score: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="A confirmed track is reported (to lines, zones and the heatmap) only while the "
+        "moving average of its detections' scores is at least this, so a false track the detector "
+        "feeds for a few frames running (a trolley's basket, a shoulder) counts nothing; 0 = off. 0.6 "
+        "in the installer's configs for the shipped head model at two views (a fisheye), off at one "
+        "(benchmarks/RESULTS.md).",
+    )
     appearance_weight_m: float = Field(
         default=0.0,
         ge=0,

@@ -100,6 +100,9 @@ _GATE_CHI2 = 13.8
 # Weight of each new descriptor in a track's look, an exponential moving average: a few frames' worth,
 # so one frame where a neighbour's shoulder covers the ring does not make the track look like them.
 _APPEARANCE_RATE = 0.2
+# Weight of each renewing detection's score in a track's moving average of scores (`min_track_score`):
+# a few frames' worth, so a false track that moves onto a real person is shown within a few frames.
+_SCORE_RATE = 0.2
 # The difference a pair is charged when either side's colours are not known (a person half out of the
 # picture, a track not seen yet): between a person's own change from frame to frame (median 0.03) and
 # a neighbour's difference (median 0.2), so not knowing neither wins nor loses against knowing.
@@ -155,7 +158,8 @@ class _TrackTable:
     `states` (T, 4): x, y (m), vx, vy (m/s); `covariances` (T, 4, 4) in the
     same units; `hits` matches so far; `unseen_s` detecting seconds since the
     last match; `matched_now` whether the current update matched the track;
-    `misses` detections missed in a row.
+    `misses` detections missed in a row; `scores` the moving average of the
+    scores of the detections that renewed the track (`_SCORE_RATE`).
     """
 
     ids: IntArray
@@ -166,6 +170,7 @@ class _TrackTable:
     confirmed: BoolArray
     matched_now: BoolArray
     misses: IntArray
+    scores: FloatArray
     origins_m: FloatArray  # (T, 2) m: each track's first detection
     born_t_s: FloatArray  # (T,) s: when
     last_seen_m: FloatArray  # (T, 2) m: where each track was at its last renewing match
@@ -184,6 +189,7 @@ class _TrackTable:
             np.zeros(0, bool),
             np.zeros(0, bool),
             np.zeros(0, np.int64),
+            np.zeros(0),
             np.zeros((0, 2)),
             np.zeros(0),
             np.zeros((0, 2)),
@@ -206,6 +212,7 @@ class _TrackTable:
         self.confirmed = self.confirmed[kept]
         self.matched_now = self.matched_now[kept]
         self.misses = self.misses[kept]
+        self.scores = self.scores[kept]
         self.origins_m = self.origins_m[kept]
         self.born_t_s = self.born_t_s[kept]
         self.last_seen_m = self.last_seen_m[kept]
@@ -217,12 +224,14 @@ class _TrackTable:
         first_id: int,
         t_s: float,
         positions_m: FloatArray,
+        scores: FloatArray,
         covariance: FloatArray,
         confirmed: bool,
         appearance: FloatArray | None,
     ) -> None:
         """Start one track per row of `positions_m` (N, 2), at rest, with ids from `first_id` on,
-        looking like the rows of `appearance` (N, K; None: not known)."""
+        its detection's score from `scores` (N,), looking like the rows of `appearance` (N, K; None:
+        not known)."""
         count = len(positions_m)
         if appearance is None:
             appearance = np.full((count, self.appearance.shape[1]), np.nan)
@@ -238,6 +247,7 @@ class _TrackTable:
         self.confirmed = np.concatenate([self.confirmed, np.full(count, confirmed)])
         self.matched_now = np.concatenate([self.matched_now, np.ones(count, bool)])
         self.misses = np.concatenate([self.misses, np.zeros(count, np.int64)])
+        self.scores = np.concatenate([self.scores, scores])
         self.origins_m = np.concatenate([self.origins_m, positions_m])
         self.born_t_s = np.concatenate([self.born_t_s, np.full(count, t_s)])
         self.last_seen_m = np.concatenate([self.last_seen_m, positions_m])
@@ -281,6 +291,8 @@ class KalmanTracker:
     after its last match, not `max_age_s` (see `_hidden`); `show_missed` (0 =
     off): detections in a row a confirmed track may miss and still be
     reported at its prediction, inside the area where people have been seen;
+    `min_track_score` (0 = off): a confirmed track is reported only while the
+    moving average of its detections' scores is at least this (see `_report`);
     `in_view` (None = unknown): the floor the camera sees, to end at once a
     missed track predicted outside it.
 
@@ -305,6 +317,7 @@ class KalmanTracker:
         hidden_within_m: float = 0.0,
         max_hidden_s: float = 2.5,
         show_missed: int = 1,
+        min_track_score: float = 0.0,
         appearance_weight_m: float = 0.0,
         in_view: ViewTest | None = None,
     ) -> None:
@@ -331,6 +344,8 @@ class KalmanTracker:
             raise ValueError(f"min_hits is {min_hits}, should be >= 1")
         if show_missed < 0:
             raise ValueError(f"show_missed is {show_missed}, should be >= 0")
+        if not 0 <= min_track_score <= 1:
+            raise ValueError(f"min_track_score is {min_track_score}, should be 0 <= score <= 1")
         if not 0 <= low_score <= high_score <= 1:
             raise ValueError(
                 f"low_score {low_score} and high_score {high_score} should be 0 <= low <= high <= 1"
@@ -349,6 +364,7 @@ class KalmanTracker:
         self._hidden_within_m = hidden_within_m
         self._max_hidden_s = max_hidden_s
         self._show_missed = show_missed
+        self._min_track_score = min_track_score
         self._appearance_weight_m = appearance_weight_m
         self._in_view = in_view
         # Corners (m) of the box around every position where a confirmed track has been matched:
@@ -454,7 +470,17 @@ class KalmanTracker:
 
     def _report(self, t_s: float, ended_ids: IntArray, coasting: bool) -> Tracks:
         """The confirmed tracks to show at `t_s`: matched now, or missed at most `show_missed` times
-        in a row with the prediction inside the seen area, or, while coasting, seen last time."""
+        in a row with the prediction inside the seen area, or, while coasting, seen last time; and
+        with `min_track_score`, only those whose average score is that high.
+
+        A false track (a trolley's basket, a shoulder the model scores like a
+        head for a few frames running) is confirmed as a person is, and the
+        lines count it when it drifts across them; its detections score lower
+        than a person's, frame after frame. Not reported, it counts nothing
+        and adds no dwell or heatmap; it still holds its detections, so they
+        do not start another track. A real track that took over from a false
+        one is shown a few frames later (`_SCORE_RATE`).
+        """
         table = self._table
         if coasting:
             seen = table.matched_now | (table.unseen_s == 0)
@@ -463,6 +489,8 @@ class KalmanTracker:
             inside = ((position >= self._seen_low_m) & (position <= self._seen_high_m)).all(axis=1)
             seen = table.matched_now | ((table.misses <= self._show_missed) & inside)
         shown = table.confirmed & seen
+        if self._min_track_score > 0:
+            shown &= table.scores >= self._min_track_score
         return Tracks(t_s, table.ids[shown], table.states[shown, :2], ended_ids=tuple(ended_ids.tolist()))
 
     def _associate(
@@ -508,7 +536,13 @@ class KalmanTracker:
         if not allowed.any():
             return tracks, candidates
         rows, cols = _cheapest_pairs(cost)
-        self._correct(tracks[rows], detections_m[cols], None if looks is None else looks[cols], renew)
+        self._correct(
+            tracks[rows],
+            detections_m[cols],
+            points.scores[candidates[cols]],
+            None if looks is None else looks[cols],
+            renew,
+        )
         left_tracks = np.ones(len(tracks), dtype=bool)
         left_tracks[rows] = False
         left_candidates = np.ones(len(candidates), dtype=bool)
@@ -740,6 +774,7 @@ class KalmanTracker:
             self._next_id,
             points.t_s,
             positions_m,
+            points.scores[rows].astype(np.float64),
             self._start_covariance,
             self._min_hits <= 1,
             self._looks(points, rows),
@@ -771,11 +806,17 @@ class KalmanTracker:
         return self._motion_matrices
 
     def _correct(
-        self, tracks: Rows, positions_m: FloatArray, looks: FloatArray | None, renew: bool = True
+        self,
+        tracks: Rows,
+        positions_m: FloatArray,
+        scores: FloatArray,
+        looks: FloatArray | None,
+        renew: bool = True,
     ) -> None:
-        """Update the table rows `tracks` with their matched detections `positions_m` (M, 2), together,
-        and their descriptors with `looks` (M, K) when given (an exponential moving average at
-        `_APPEARANCE_RATE`; the first one as it is, a NaN row leaves the track's as it was)."""
+        """Update the table rows `tracks` with their matched detections `positions_m` (M, 2) and
+        `scores` (M,), together, and their descriptors with `looks` (M, K) when given (an exponential
+        moving average at `_APPEARANCE_RATE`; the first one as it is, a NaN row leaves the track's as
+        it was). Only a renewing match (`renew`) moves a track's average score (`_SCORE_RATE`)."""
         if not len(tracks):
             return
         table = self._table
@@ -794,6 +835,7 @@ class KalmanTracker:
             table.last_seen_m[tracks] = table.states[tracks, :2]
             table.last_seen_t_s[tracks] = self._last_t_s
             table.hits[tracks] += 1
+            table.scores[tracks] += _SCORE_RATE * (scores - table.scores[tracks])
             table.unseen_s[tracks] = 0.0
             table.confirmed[tracks] |= table.hits[tracks] >= self._min_hits
         table.matched_now[tracks] = True

@@ -85,6 +85,7 @@ def test_track_state_is_bounded_with_many_people_coming_and_going() -> None:
         ({"min_separation_m": -0.1}, "min_separation_m is -0.1"),
         ({"show_missed": -1}, "show_missed is -1, should be >= 0"),
         ({"appearance_weight_m": -0.5}, "appearance_weight_m is -0.5, should be >= 0"),
+        ({"min_track_score": 1.5}, "min_track_score is 1.5, should be 0 <= score <= 1"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message: str) -> None:
@@ -187,6 +188,37 @@ def test_separation_lets_a_newcomer_start_beside_a_person_once_a_head_apart() ->
     for i in range(10):
         tracks = tracker.update(points(i * 0.1, [(0.0, 0.0), (1.0 - 0.05 * i, 0.6)]))
     assert len(tracks) == 2, "0.6 m apart: two people"
+
+
+def _shown_ids_per_frame(min_track_score: float, false_scores: list[float]) -> list[list[int]]:
+    """The ids reported each frame while a person (scored 0.9) walks +x and a false head 1 m to
+    their side (a trolley's basket) walks with them, scored `false_scores[i]` in frame i."""
+    tracker = KalmanTracker(min_hits=3, high_score=0.5, min_track_score=min_track_score)
+    shown = []
+    for i, false_score in enumerate(false_scores):
+        x = -2.0 + 0.1 * i
+        tracks = tracker.update(points(0.1 * i, [(x, 0.0), (x, 1.0)], [0.9, false_score]))
+        shown.append(sorted(tracks.ids.tolist()))
+    return shown
+
+
+@pytest.mark.parametrize(("min_track_score", "shown"), [(0.0, 2), (0.6, 1)])
+def test_a_track_of_middling_scores_is_not_reported_under_min_track_score(
+    min_track_score: float, shown: int
+) -> None:
+    """A false head scored 0.55, frame after frame, is confident enough to confirm a track; its
+    average stays under 0.6, so with `min_track_score` it never reaches the lines or the heatmap."""
+    frames = _shown_ids_per_frame(min_track_score, [0.55] * 30)
+    assert max(len(ids) for ids in frames) == shown
+    assert len(frames[-1]) == shown
+
+
+def test_a_track_whose_scores_rise_is_reported_a_few_frames_later() -> None:
+    """A track that was false (0.55) and then takes a real head (0.9) is shown once its moving
+    average passes `min_track_score`: 0.55 -> 0.62 after one renewal at 0.9, shown from then on."""
+    frames = _shown_ids_per_frame(0.6, [0.55] * 10 + [0.9] * 10)
+    assert [len(ids) for ids in frames[:10]] == [0, 0] + [1] * 8  # the person, confirmed at frame 2
+    assert [len(ids) for ids in frames[10:]] == [2] * 10
 
 
 def _newcomer_scored_weakly(tracker: KalmanTracker, beside: bool) -> int:
