@@ -121,7 +121,7 @@ HEAD_HIDDEN_WITHIN_M = 0.3
 # made a true count on held-out clips of seeds 2-19 averaged 0.677 or more over its life, every one that
 # made a false count 0.595 or less (false peaks on trolleys and shoulders, which one view of the two
 # does not see); scratch runs of `evaluate_clip`, 2026-12-03, passages with no count / counts with no
-# passage: seeds 2-10 4/4 -> 3/0, seeds 11-19 (the signal found on seeds 2-9 first) 2/5 -> 2/2. At
+# passage: seeds 2-10 3/3 -> 3/0, seeds 11-19 (the signal found on seeds 2-9 first) 1/6 -> 2/2. At
 # one view, on the pinhole scenes, true counts come from tracks averaging 0.555 (a faint head at the
 # door), and 0.6 lost two of them: off. Four views not measured; averaged over more views a false peak
 # scores lower still.
