@@ -774,7 +774,7 @@ class KalmanTracker:
             self._next_id,
             points.t_s,
             positions_m,
-            points.scores[rows].astype(np.float64),
+            points.scores[rows],
             self._start_covariance,
             self._min_hits <= 1,
             self._looks(points, rows),
