@@ -83,7 +83,8 @@ class KalmanTrackerConfig(Section):
         "close to someone tracked in the same update is taken to be hidden behind them on the camera's "
         "line of sight (a child walking behind a parent) and ends max_hidden_s after its last match "
         "instead of max_age_s, so that with relink_speed_m_s the person keeps their track, and their "
-        "side of each line, when the two part; 0 = off.",
+        "side of each line, when the two part. A steady track walking with the one it hides behind "
+        "rides with it meanwhile, and is reported there: the two cross lines together; 0 = off.",
     )
     max_hidden_s: float = Field(
         default=2.5,

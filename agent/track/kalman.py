@@ -35,7 +35,11 @@ since its last match, and whose colours differ from its by at most
 `_RELINK_APPEARANCE` where both are known, takes over that track's id (the
 old one ends without being reported as ended): someone the detector lost in
 a crowd for a few frames, and found again outside the old track's gate,
-keeps their identity. A confirmed track that the
+keeps their identity. With `hidden_within_m`, a confirmed track missed
+while predicted next to someone matched is hidden behind them on the
+camera's line of sight and waits longer (`max_hidden_s`); a steady one
+walking with them rides with them, reported where they are, so the two
+cross lines together (`_ride`). A confirmed track that the
 detector misses for up to `show_missed` detections in a row is still
 reported, at its prediction, if that prediction lies within the area where
 tracked people have been seen so far: a detector blinks (a person half
@@ -129,6 +133,16 @@ _RELINK_MARGIN_M = 0.2
 # (`busy` seed 3 at 11.6 s); on the 20 accuracy clips IDF1 0.904 with that count, 0.903 at 0.2 and
 # 0.902 at 0.15 without it, 0.898 at 0.08 (2026-12-03).
 _RELINK_APPEARANCE = 0.2
+# Which hidden tracks ride with the person they are hidden behind (`_ride`): tracks followed at least this
+# long (s) and matched in at least this share of the detecting updates since they started, so a real
+# person's, not a false track that shoulders or a bag fed now and then (matched 20-60 % of the time on
+# `busy`), and walking at most this much faster or slower (m/s, the difference of the two velocities)
+# than the track they hide behind: two people walking into each other's line of sight from opposite
+# directions part again, each on their own way. Chosen on `busy` seeds 2-13, where each of the three
+# removed turned a passage into a false count or lost one (benchmarks/RESULTS.md).
+_RIDE_MIN_AGE_S = 1.0
+_RIDE_MIN_MATCHED = 0.9
+_RIDE_MAX_SPEED_DIFFERENCE_M_S = 1.2
 # How far inside the camera's view a faint detection must lie to move a track (`faint_apart_m`): a
 # head whose top is that near the edge of a ceiling camera's picture is leaving or entering it.
 _EDGE_MARGIN_M = 0.2
@@ -159,7 +173,10 @@ class _TrackTable:
     same units; `hits` matches so far; `unseen_s` detecting seconds since the
     last match; `matched_now` whether the current update matched the track;
     `misses` detections missed in a row; `scores` the moving average of the
-    scores of the detections that renewed the track (`_SCORE_RATE`).
+    scores of the detections that renewed the track (`_SCORE_RATE`);
+    `updates` detecting updates since the track started, this one included;
+    `carriers` the id of the track a hidden track rides with (`_ride`), -1
+    for none, and `riding_since_t_s` since when.
     """
 
     ids: IntArray
@@ -176,6 +193,9 @@ class _TrackTable:
     last_seen_m: FloatArray  # (T, 2) m: where each track was at its last renewing match
     last_seen_t_s: FloatArray  # (T,) s: when
     appearance: FloatArray  # (T, K) descriptors (NaN until seen); K = 0 until a detection brings one
+    updates: IntArray
+    carriers: IntArray
+    riding_since_t_s: FloatArray
 
     @classmethod
     def empty(cls) -> _TrackTable:
@@ -195,6 +215,9 @@ class _TrackTable:
             np.zeros((0, 2)),
             np.zeros(0),
             np.zeros((0, 0)),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0),
         )
 
     def __len__(self) -> int:
@@ -218,6 +241,9 @@ class _TrackTable:
         self.last_seen_m = self.last_seen_m[kept]
         self.last_seen_t_s = self.last_seen_t_s[kept]
         self.appearance = self.appearance[kept]
+        self.updates = self.updates[kept]
+        self.carriers = self.carriers[kept]
+        self.riding_since_t_s = self.riding_since_t_s[kept]
 
     def append(
         self,
@@ -253,6 +279,9 @@ class _TrackTable:
         self.last_seen_m = np.concatenate([self.last_seen_m, positions_m])
         self.last_seen_t_s = np.concatenate([self.last_seen_t_s, np.full(count, t_s)])
         self.appearance = np.concatenate([self.appearance, appearance])
+        self.updates = np.concatenate([self.updates, np.ones(count, np.int64)])
+        self.carriers = np.concatenate([self.carriers, np.full(count, -1, np.int64)])
+        self.riding_since_t_s = np.concatenate([self.riding_since_t_s, np.zeros(count)])
 
     def widen_appearance(self, size: int) -> None:
         """Give every track room for descriptors of `size` numbers (the first time they come).
@@ -288,7 +317,9 @@ class KalmanTracker:
     `_relink`); `hidden_within_m` (0 = off): a confirmed track that missed
     its person while predicted this close to someone matched in the same
     update is taken to be hidden behind them and ends only `max_hidden_s`
-    after its last match, not `max_age_s` (see `_hidden`); `show_missed` (0 =
+    after its last match, not `max_age_s` (see `_hidden`), and if it is a
+    steady track walking with theirs, rides with it and is reported there
+    meanwhile (see `_ride`); `show_missed` (0 =
     off): detections in a row a confirmed track may miss and still be
     reported at its prediction, inside the area where people have been seen;
     `min_track_score` (0 = off): a confirmed track is reported only while the
@@ -427,11 +458,15 @@ class KalmanTracker:
         if self._in_view is not None and len(missed):
             walked_out = missed[~self._in_view(table.states[missed, :2])]
             table.unseen_s[walked_out] = np.inf  # ends below, whatever max_age_s
+        matched_twice = table.matched_now & (table.misses == 0)  # matched at the last detection too
         table.misses = np.where(table.matched_now, 0, table.misses + 1)
+        table.updates += 1
         merged = self._relink(confirmed, tentative)
         max_unseen_s: float | FloatArray = self._max_age_s
-        if self._hidden_within_m > 0 and len(missed):
-            max_unseen_s = np.where(self._hidden(missed), self._max_hidden_s, self._max_age_s)
+        if self._hidden_within_m > 0:
+            hidden = self._hidden(missed)
+            self._ride(hidden, matched_twice, points.t_s)
+            max_unseen_s = np.where(hidden | (table.carriers >= 0), self._max_hidden_s, self._max_age_s)
         ended = (table.unseen_s > max_unseen_s) | ~(table.confirmed | table.matched_now) | merged
         ended_ids = table.ids[ended & table.confirmed & ~merged]
         table.keep(~ended)
@@ -487,7 +522,7 @@ class KalmanTracker:
         else:
             position = table.states[:, :2]
             inside = ((position >= self._seen_low_m) & (position <= self._seen_high_m)).all(axis=1)
-            seen = table.matched_now | ((table.misses <= self._show_missed) & inside)
+            seen = table.matched_now | ((table.misses <= self._show_missed) & inside) | (table.carriers >= 0)
         shown = table.confirmed & seen
         if self._min_track_score > 0:
             shown &= table.scores >= self._min_track_score
@@ -635,6 +670,66 @@ class KalmanTracker:
         lost = missed[table.confirmed[missed]]
         hidden[lost[self._to_nearest_person_m(table.states[lost, :2]) <= self._hidden_within_m]] = True
         return hidden
+
+    def _ride(self, hidden: BoolArray, matched_twice: BoolArray, t_s: float) -> None:
+        """Hidden tracks (the mask `hidden` of the rows, from `_hidden`) that are missed for the first
+        time, and are a person's (`_RIDE_MIN_AGE_S`, `_RIDE_MIN_MATCHED`, `min_track_score`) walking
+        with the track they are hidden behind (`_RIDE_MAX_SPEED_DIFFERENCE_M_S`), ride with it: while
+        missed, each takes that track's state and uncertainty, and `_report` shows it there. A ride
+        ends when the rider is matched at two detections running (`matched_twice`, a mask of the
+        rows), when its carrier ends, or `max_hidden_s` after it began (at `t_s`).
+
+        The one detection that two people on one line of sight give is
+        where both are: the hidden one crosses each line with the one in
+        front, and is counted (a child walking behind a parent, `busy` s4
+        and s7). Left on its own prediction, the hidden track drifts on the
+        heading it had before (the two met, and turned together) and ends.
+        Riding, it keeps the carrier's small uncertainty, so when the two
+        part it takes the detection next to the carrier, not one farther
+        off. A track matched once in a ride (the two heads' peaks part for a
+        frame) rides on; the detections often blink there.
+        """
+        table = self._table
+        riding = table.carriers >= 0
+        over = riding & (matched_twice | (t_s - table.riding_since_t_s > self._max_hidden_s))
+        table.carriers[over] = -1
+        starting = np.flatnonzero(hidden & (table.misses == 1) & (table.carriers < 0))
+        if len(starting):
+            self._start_rides(starting, t_s)
+        riders = np.flatnonzero((table.carriers >= 0) & ~table.matched_now)
+        if not len(riders):
+            return
+        row_of = {track_id: row for row, track_id in enumerate(table.ids.tolist())}
+        for rider in riders.tolist():
+            carrier = row_of.get(int(table.carriers[rider]))
+            if carrier is None or not table.confirmed[carrier]:  # the carrier ended
+                table.carriers[rider] = -1
+                continue
+            table.states[rider] = table.states[carrier]
+            table.covariances[rider] = table.covariances[carrier]
+
+    def _start_rides(self, rows: Rows, t_s: float) -> None:
+        """Of the hidden rows `rows`, missed for the first time, the steady ones start riding with the
+        nearest confirmed track matched in this update, when their velocities are close enough (see
+        `_ride`)."""
+        table = self._table
+        followed_s = table.last_seen_t_s[rows] - table.born_t_s[rows]
+        steady = (followed_s >= _RIDE_MIN_AGE_S) & (
+            table.hits[rows] >= _RIDE_MIN_MATCHED * (table.updates[rows] - 1)
+        )
+        if self._min_track_score > 0:
+            steady &= table.scores[rows] >= self._min_track_score
+        rows = rows[steady]
+        people = np.flatnonzero(table.confirmed & table.matched_now)
+        if not len(rows) or not len(people):
+            return
+        nearest = people[_pairwise_m(table.states[rows, :2], table.states[people, :2]).argmin(axis=1)]
+        together = (
+            np.linalg.norm(table.states[rows, 2:] - table.states[nearest, 2:], axis=1)
+            <= _RIDE_MAX_SPEED_DIFFERENCE_M_S
+        )
+        table.carriers[rows[together]] = table.ids[nearest[together]]
+        table.riding_since_t_s[rows[together]] = t_s
 
     def _follow_faintly(self, points: FloorPoints, tracks: Rows) -> Rows:
         """Stage 2c, overhead (`faint_apart_m`): the confirmed rows `tracks` still unmatched that were

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agent.analytics.lines import LineCounter
+from agent.geometry.shapes import FloorLine
 from agent.track.kalman import KalmanTracker
 from agent.types import FloorPoints
 from tests.track.reference_kalman import ReferenceKalmanTracker
@@ -506,12 +508,79 @@ def test_a_child_hidden_behind_a_parent_keeps_its_track(
     child_before, child_after, parents = (
         ids(updates[10:15], True),
         ids(updates[-3:], True),
-        ids(updates, False),
+        ids(updates[:15] + updates[40:], False),  # riding: the child's id is on the parent until found
     )
     assert len(child_before) == 1 and len(child_after) == 1 and len(parents) == 1
     assert (child_after == child_before) is keeps_id
     ended = {i for u in updates for i in u.ended_ids}
-    assert (child_before.pop() in ended) is not keeps_id
+    child = child_before.pop()
+    assert (child in ended) is not keeps_id
+    # While hidden, the child's track rides with the parent's and is shown where the parent is,
+    shown_on_parent_s = [round(0.1 * i, 1) for i, u in enumerate(updates) if 15 <= i < 35 and child in u.ids]
+    if hidden_within_m == 0 or child_apart_m > hidden_within_m:
+        assert shown_on_parent_s == []
+    else:
+        # until found again (keeps_id) or until its track ends, max_hidden_s after it was last seen
+        assert shown_on_parent_s == [round(0.1 * i, 1) for i in range(15, 35 if keeps_id else 29)]
+
+
+def _hiding_tracker() -> KalmanTracker:
+    return KalmanTracker(max_distance_m=0.3, relink_speed_m_s=1.5, hidden_within_m=0.3, max_hidden_s=2.5)
+
+
+def test_a_child_hidden_behind_a_parent_crosses_the_line_with_them() -> None:
+    """The pair crosses x = 2.5 m while the child's head is behind the parent's (1.5-3.5 s): both count
+    then, before the child is seen again (the first 3.4 s)."""
+
+    def counted(tracker: KalmanTracker) -> list[str]:
+        door = LineCounter(FloorLine("door", (2.5, -1.0), (2.5, 1.0), "right"), hysteresis_m=0.2)
+        return [c.direction for u in _parent_and_child(tracker, 0.2)[:35] for c in door.update(u)]
+
+    assert counted(_hiding_tracker()) == ["in", "in"]
+    # Without hidden tracks the child's ends on the near side: the parent alone counts.
+    assert counted(KalmanTracker(max_distance_m=0.3, relink_speed_m_s=1.5)) == ["in"]
+
+
+def _hidden_second_person(
+    second_from_s: float, second_speed_m_s: float, seen_every: int
+) -> tuple[set[int], set[int]]:
+    """A person walks +x at 1 m/s along y = 0; a second one, seen from `second_from_s` on at
+    `second_speed_m_s` along y = 0.2 (at every `seen_every`-th detection once confirmed), is hidden
+    behind the first from 1.5 s to 2.5 s. Returns the ids shown while it is hidden, and the first's."""
+    tracker = _hiding_tracker()
+    shown_hidden: set[int] = set()
+    first: set[int] = set()
+    for i in range(36):
+        t = round(0.1 * i, 1)
+        heads = [(t, 0.0)]
+        seen = i < second_from_s * 10 + 3 or i % seen_every == 0
+        if t >= second_from_s and not 1.5 <= t < 2.5 and seen:
+            heads.append((1.5 + second_speed_m_s * (t - 1.5), 0.2))
+        tracks = tracker.update(points(t, heads))
+        if t < 1.0:
+            first |= {
+                i for i, y in zip(tracks.ids.tolist(), tracks.positions_m[:, 1], strict=True) if y < 0.1
+            }
+        elif 1.8 <= t < 2.5:
+            shown_hidden |= {i for i in tracks.ids.tolist()}
+    return shown_hidden - first, first
+
+
+@pytest.mark.parametrize(
+    ("second_from_s", "second_speed_m_s", "seen_every", "rides"),
+    [
+        (0.0, 1.0, 1, True),  # a steady track walking with the first: rides, shown on it
+        (1.0, 1.0, 1, False),  # followed for 0.5 s only: may be a shoulder, not shown
+        (0.0, -1.0, 1, False),  # walking the other way: they part again, not shown on the first
+        (0.0, 1.0, 2, False),  # matched at half the detections: a false track's pattern, not shown
+    ],
+)
+def test_only_a_steady_track_walking_with_its_occluder_rides(
+    second_from_s: float, second_speed_m_s: float, seen_every: int, rides: bool
+) -> None:
+    shown_hidden, first = _hidden_second_person(second_from_s, second_speed_m_s, seen_every)
+    assert len(first) == 1
+    assert (len(shown_hidden) == 1) is rides
 
 
 def test_hidden_track_settings_are_checked() -> None:
