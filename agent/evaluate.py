@@ -493,7 +493,7 @@ def score_steps(
         heatmap.update(step.tracks)
         for visit in watcher.update(step.tracks).visits:
             dwell.setdefault(visit.zone, []).append(visit.dwell_s)
-        frames.append((step.t_s, step.tracks))
+        frames.append((step.t_s, step.tracks if step.seen_tracks is None else step.seen_tracks))
     result = ClipResult(name)
     true_passages = [LineCrossing(c["line"], c["direction"], c["t_s"]) for c in truth["crossings"]]
     cut_end, cut_start = cut_by_clip_end(truth, config.lines), cut_by_clip_start(truth, config.lines)

@@ -58,6 +58,16 @@ def _appearance_array(owner: str, appearance: object, scores: np.ndarray) -> np.
     return array
 
 
+def _heights_array(owner: str, heights_m: object, length: int) -> np.ndarray | None:
+    """A read-only copy of `heights_m` (N,) m, one per row (NaN: not known); None stays None."""
+    if heights_m is None:
+        return None
+    array = _frozen_array(f"{owner}.heights_m", heights_m, (None,), float, allow_nan=True)
+    if len(array) != length:
+        raise ValueError(f"{owner}.heights_m: expected {length} values, one per row, got {len(array)}")
+    return array
+
+
 def _check_time(owner: str, t_s: float) -> None:
     if not np.isfinite(t_s) or t_s < 0:
         raise ValueError(f"{owner}: t_s must be a finite time >= 0 s, got {t_s!r}")
@@ -143,12 +153,14 @@ class Detections:
 
 @dataclass(frozen=True, eq=False)
 class FloorPoints:
-    """Detections moved onto the floor: (N, 2) metres, their scores and, optionally, appearance (N, K)."""
+    """Detections moved onto the floor: (N, 2) metres, their scores and, optionally, appearance (N, K)
+    and each person's height (N,) m read from the picture (NaN: not read; `agent.detect.person_height`)."""
 
     t_s: float
     points_m: FloatArray
     scores: FloatArray
     appearance: FloatArray | None = None
+    heights_m: FloatArray | None = None
 
     def __post_init__(self) -> None:
         _check_time("FloorPoints", self.t_s)
@@ -158,6 +170,7 @@ class FloorPoints:
         object.__setattr__(self, "scores", _frozen_array("FloorPoints.scores", self.scores, (None,), float))
         _check_same_length("FloorPoints", points_m=self.points_m, scores=self.scores)
         object.__setattr__(self, "appearance", _appearance_array("FloorPoints", self.appearance, self.scores))
+        object.__setattr__(self, "heights_m", _heights_array("FloorPoints", self.heights_m, len(self.scores)))
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -167,13 +180,16 @@ class FloorPoints:
 class Tracks:
     """Confirmed tracks alive at `t_s` and the ids of tracks that ended since the last update.
 
-    Track ids are ephemeral, process-local integers: they never leave the device.
+    Track ids are ephemeral, process-local integers: they never leave the device. `heights_m` (N,),
+    when the tracker was given heights: each track's mean height (m) read from the picture, NaN until
+    it has enough readings.
     """
 
     t_s: float
     ids: IntArray
     positions_m: FloatArray
     ended_ids: tuple[int, ...] = ()
+    heights_m: FloatArray | None = None
 
     def __post_init__(self) -> None:
         _check_time("Tracks", self.t_s)
@@ -182,6 +198,7 @@ class Tracks:
             self, "positions_m", _frozen_array("Tracks.positions_m", self.positions_m, (None, 2), float)
         )
         _check_same_length("Tracks", ids=self.ids, positions_m=self.positions_m)
+        object.__setattr__(self, "heights_m", _heights_array("Tracks", self.heights_m, len(self.ids)))
         if len(np.unique(self.ids)) != len(self.ids):
             raise ValueError(f"Tracks.ids: expected unique ids, got {self.ids.tolist()}")
 

@@ -19,7 +19,7 @@ No frame is ever written to disk.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -122,12 +122,27 @@ def fisheye_training_seeds(first: int, count: int) -> list[int]:
     return seeds
 
 
-def training_frames(seed: int, frames: int, size: tuple[int, int]) -> Iterator[HeadFrame]:
-    """`frames` frames of one randomised scenario (seed >= TRAIN_SEED_BASE), resized to `size` (w, h) pixels.
+@dataclass(frozen=True, eq=False)
+class TrainingEpisode:
+    """One randomised training scenario, rendered through `renderer`: its `people`, how long it runs
+    (`clip_s`) and the generator its other random choices come from (`rng`)."""
 
-    Frames are rendered at one of a few camera resolutions and resized with
-    `cv2.INTER_AREA`, the same resize the detector uses. Head points are
-    in the resized image's pixels, counted from its corner (`to_model_input`).
+    renderer: ScenarioRenderer
+    people: list[Person]
+    clip_s: float
+    rng: np.random.Generator
+
+    def frame_times_s(self, frames: int) -> npt.NDArray[np.float64]:
+        """`frames` times (s) to render, sorted, drawn from `rng` inside the clip."""
+        return np.sort(self.rng.uniform(0.5, self.clip_s - 0.5, size=frames))
+
+
+def training_episode(
+    seed: int, regrow: Callable[[list[Person]], list[Person]] | None = None
+) -> TrainingEpisode:
+    """Training seed `seed`'s randomised scenario (camera, floor, lights, one of a few picture sizes and
+    a sensor's exposure, JPEG quality and noise), its people changed by `regrow` when given (a new
+    height for each: `train_height.py`) before they are drawn.
 
     Raises:
         ValueError: if `seed` is below TRAIN_SEED_BASE (those seeds are kept for evaluation).
@@ -141,6 +156,8 @@ def training_frames(seed: int, frames: int, size: tuple[int, int]) -> Iterator[H
     width, height = ((640, 480), (640, 480), (480, 360), (800, 600))[int(rng.integers(4))]
     clip_s = max(scenario.clip_s, 20.0)
     people = scenario.people(seed, 0.0, clip_s)
+    if regrow is not None:
+        people = regrow(people)
     renderer = ScenarioRenderer(
         scenario,
         people,
@@ -151,7 +168,22 @@ def training_frames(seed: int, frames: int, size: tuple[int, int]) -> Iterator[H
         jpeg_quality=None if rng.random() < 0.3 else int(rng.integers(35, 96)),
         noise_sigma=float(rng.uniform(0.5, 7.0)),
     )
-    times = np.sort(rng.uniform(0.5, clip_s - 0.5, size=frames))
+    return TrainingEpisode(renderer, people, clip_s, rng)
+
+
+def training_frames(seed: int, frames: int, size: tuple[int, int]) -> Iterator[HeadFrame]:
+    """`frames` frames of one randomised scenario (seed >= TRAIN_SEED_BASE), resized to `size` (w, h) pixels.
+
+    Frames are rendered at one of a few camera resolutions and resized with
+    `cv2.INTER_AREA`, the same resize the detector uses. Head points are
+    in the resized image's pixels, counted from its corner (`to_model_input`).
+
+    Raises:
+        ValueError: if `seed` is below TRAIN_SEED_BASE (those seeds are kept for evaluation).
+    """
+    episode = training_episode(seed)
+    renderer, people = episode.renderer, episode.people
+    times = episode.frame_times_s(frames)
     for t_s in times:
         # Two frames before each kept one let the auto exposure follow the lights.
         renderer.frame(float(t_s) - 0.2)

@@ -45,7 +45,7 @@ run mkdir -p "$prefix" /etc/footfall/credentials
 run "$prefix/venv/bin/pip" install --quiet --upgrade -c constraints.txt .
 run install -m 0644 README.md "$prefix/README.md"
 run install -d -m 0755 "$prefix/models"
-run install -m 0644 models/footfall_head_int8.onnx models/footfall_head_fp32.onnx models/README.md models/TRIALS.md "$prefix/models/"
+run install -m 0644 models/footfall_head_int8.onnx models/footfall_head_fp32.onnx models/footfall_height.onnx models/README.md models/TRIALS.md "$prefix/models/"
 if [ -e /etc/footfall/footfall.toml ]; then
     echo "install: keeping the existing /etc/footfall/footfall.toml"
 else

@@ -344,6 +344,19 @@ def test_tls_to_a_plain_port_fails_as_tls(tmp_path: Path, pki: Path, broker: Mos
     assert "TLS failure" in result.detail
 
 
+def test_a_missing_height_model_is_named_with_the_way_out(tmp_path: Path) -> None:
+    overrides = [
+        f"calibration.height_model='{tmp_path / 'gone.onnx'}'",
+        f"outbox.path='{tmp_path / 'outbox.db'}'",
+    ]
+    result = by_name(run_doctor(ROOT / "config" / "scenarios" / "entrance.toml", overrides, timeout_s=1))[
+        "calibration"
+    ]
+    assert result.status == "fail"
+    assert "gone.onnx: no such height model" in result.detail
+    assert "remove calibration.height_model" in result.fix
+
+
 # -- sources --------------------------------------------------------------------------------------
 
 SCENARIO = ROOT / "config" / "scenarios" / "entrance.toml"
@@ -355,6 +368,10 @@ def test_a_simulated_store_is_checked_against_its_calibration(tmp_path: Path, si
     results = by_name(run_doctor(SCENARIO, overrides, timeout_s=1))
     assert results["calibration"].status == "ok"
     assert "lens 640x480 px" in results["calibration"].detail
+    assert (
+        "heights read by" in results["calibration"].detail
+        and "footfall_height.onnx" in results["calibration"].detail
+    )
     assert results["source"].status == status, results["source"]
     if status == "fail":
         assert (

@@ -93,7 +93,7 @@ def test_install_refuses_unknown_argument() -> None:
 
 
 def test_installed_device_config_points_where_the_installer_and_the_unit_put_things() -> None:
-    """The template install.sh copies to /etc/footfall: its model is installed, its state is the unit's."""
+    """The template install.sh copies to /etc/footfall: its models are installed, its state is the unit's."""
     import tomllib
 
     from agent.config import parse_config
@@ -104,9 +104,10 @@ def test_installed_device_config_points_where_the_installer_and_the_unit_put_thi
         ["bash", str(INSTALL), "--dry-run"], capture_output=True, text=True, cwd=UNIT.parents[1]
     ).stdout
     assert f"install -m 0640 systemd/{template.name} /etc/footfall/footfall.toml" in dry_run
-    model = config.detector.model  # type: ignore[union-attr]
-    assert model.parent == Path("/opt/footfall/models") and f"models/{model.name}" in dry_run
-    assert (UNIT.parents[1] / "models" / model.name).is_file()
+    height_model = config.calibration.height_model  # type: ignore[union-attr]
+    for model in (config.detector.model, height_model):  # type: ignore[union-attr]
+        assert model is not None and model.parent == Path("/opt/footfall/models")
+        assert f"models/{model.name}" in dry_run and (UNIT.parents[1] / "models" / model.name).is_file()
     state = re.search(r"^StateDirectory=(\S+)", UNIT.read_text(), re.M)
     assert state is not None and config.outbox.path.parent == Path("/var/lib") / state.group(1)
     assert config.source.type == "camera"

@@ -11,6 +11,7 @@ import numpy as np
 
 from agent.config import AgentConfig
 from agent.detect import Detector, ModelError, OnnxDetectorConfig, build_detector
+from agent.detect.person_height import PersonHeights
 from agent.doctor.result import CheckResult
 from agent.geometry.calibration_file import load_calibration
 from agent.geometry.config import FileCalibrationConfig
@@ -40,12 +41,24 @@ def check_calibration(config: AgentConfig) -> CheckResult:
             f"copy the file written by `footfall calibrate` to {calibration.path}, or point "
             "calibration.path at it; to make one: `footfall calibrate quick` (see calibration/README.md)",
         )
-    return CheckResult(
-        name,
-        "ok",
+    detail = (
         f"{calibration.path}: lens {camera.lens.width_px}x{camera.lens.height_px} px, "
-        f"camera {camera.position_m[2]:.2f} m above the floor",
+        f"camera {camera.position_m[2]:.2f} m above the floor"
     )
+    if calibration.height_model is not None:
+        try:
+            PersonHeights(calibration.height_model)
+        except (OSError, ValueError) as exc:
+            return CheckResult(
+                name,
+                "fail",
+                f"{detail}; {exc}",
+                f"put the height model at {calibration.height_model} or remove calibration.height_model "
+                "(people are then placed at point_height_m); the shipped one is models/footfall_height.onnx "
+                "in the footfall source",
+            )
+        detail += f"; heights read by {calibration.height_model}"
+    return CheckResult(name, "ok", detail)
 
 
 def check_model(config: AgentConfig, cpuinfo: Path = Path("/proc/cpuinfo"), machine: str = "") -> CheckResult:

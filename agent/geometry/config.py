@@ -30,6 +30,19 @@ class FileCalibrationConfig(Section):
     point_height_m: float = Field(
         default=0.0, ge=0, lt=3.0, description="Height of the detected point: 0 feet, ~1.6 head top."
     )
+    height_model: Path | None = Field(
+        default=None,
+        description="Head-top detectors: an ONNX model that reads each person's height from their head "
+        "in the picture (models/footfall_height.onnx); zones and the heatmap then place each tracked "
+        "person at their own height instead of point_height_m (lines count where the tracker follows "
+        "them). None = off.",
+    )
+    height_every: int = Field(
+        default=3,
+        ge=1,
+        description="With height_model: read heights on one detected frame in this many (one small "
+        "network per person each time; a track reports its mean after 3 readings).",
+    )
 
 
 CalibrationConfig = Annotated[ScaleCalibrationConfig | FileCalibrationConfig, Field(discriminator="type")]

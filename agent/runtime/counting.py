@@ -22,9 +22,10 @@ from agent.analytics.lines import build_line_counter
 from agent.config import AgentConfig
 from agent.detect import GatedDetector, build_detector, build_motion_gate
 from agent.detect.config import DetectorConfig
+from agent.detect.person_height import PersonHeights, place_at_heights
 from agent.detect.tof import ToFPeopleDetector
 from agent.geometry.camera import CameraModel
-from agent.geometry.config import CalibrationConfig
+from agent.geometry.config import CalibrationConfig, FileCalibrationConfig
 from agent.geometry.projector import CameraProjector, FloorProjector, build_projector
 from agent.sources import FrameSource, build_source
 from agent.sources.config import FrameSourceConfig
@@ -45,13 +46,19 @@ class CountStep:
 
     `tracks` are the confirmed tracks (camera and ToF), for zones and the
     heatmap; `present` is a presence sensor's state from the previous step to
-    this one (None for sensors without one).
+    this one (None for sensors without one). Where the calibration reads
+    people's heights (`height_model`), `tracks` stand where each person
+    stands, for zones and the heatmap, and `seen_tracks` are the same
+    tracks as the tracker follows them, each head top taken to the floor at
+    the calibration's point height, as the lines count them (and tracking
+    scores place the truth); otherwise None.
     """
 
     t_s: float
     crossings: tuple[LineCrossing, ...]
     tracks: Tracks | None = None
     present: bool | None = None
+    seen_tracks: Tracks | None = None
 
 
 class Counting(Protocol):
@@ -75,9 +82,15 @@ class FloorCounting:
     """Tracker and line counters shared by every sensor that yields floor points (and the calibration page)."""
 
     def __init__(
-        self, tracker: TrackerConfig, lines: Sequence[LineConfig], in_view: ViewTest | None = None
+        self,
+        tracker: TrackerConfig,
+        lines: Sequence[LineConfig],
+        in_view: ViewTest | None = None,
+        heights: PersonHeights | None = None,
     ) -> None:
         self._tracker = build_tracker(tracker, in_view)
+        self._heights = heights  # each person's height from the picture, to place them (camera frames)
+        self._placing: CameraProjector | None = None  # the projector the heights were read through
         self._counters = [build_line_counter(line) for line in lines]
         self._shown_m = np.zeros((0, 2))  # where the tracks of the last step were reported (m)
         self._last_t_s: float | None = None
@@ -109,12 +122,15 @@ class FloorCounting:
     def count(self, points: FloorPoints, *, detected: bool = True) -> CountStep:
         """Track `points` and count the crossings; `detected=False`: nothing was detected, tracks coast."""
         self._last_t_s = points.t_s
-        tracks = self._tracker.update(points, detected=detected)
-        self._shown_m = tracks.positions_m
+        seen = self._tracker.update(points, detected=detected)
+        # Lines count on the tracker's positions: a track is placed at its person's height once that
+        # is read three times, a sudden move that across a line would count a passage no one made.
+        self._shown_m = seen.positions_m
         crossings: list[LineCrossing] = []
         for counter in self._counters:
-            crossings.extend(counter.update(tracks))
-        return CountStep(points.t_s, tuple(crossings), tracks)
+            crossings.extend(counter.update(seen))
+        tracks = self._placed(seen)
+        return CountStep(points.t_s, tuple(crossings), tracks, seen_tracks=None if tracks is seen else seen)
 
     def finish(self) -> CountStep | None:
         """End every track, at the last step's time: `late` lines count those still in view.
@@ -146,7 +162,23 @@ class FloorCounting:
             return self.count(FloorPoints(t_s, np.zeros((0, 2)), np.zeros(0)), detected=False)
         if image is not None:
             detections = self._with_appearance(detections, image, projector)
+        if self._heights is not None and image is not None and isinstance(projector, CameraProjector):
+            self._placing = projector
+            heights_m = (
+                self._heights.read(image, projector.camera, detections.points_px) if len(detections) else None
+            )
+            return self.count(projector.project(detections, heights_m))
         return self.count(projector.project(detections))
+
+    def _placed(self, tracks: Tracks) -> Tracks:
+        """`tracks` with each person moved to where they stand at the height read for them (the
+        camera's projector; `agent.detect.person_height`); as they are without heights."""
+        if self._placing is None or tracks.heights_m is None or not len(tracks):
+            return tracks
+        positions_m = place_at_heights(
+            self._placing.camera, self._placing.point_height_m, tracks.positions_m, tracks.heights_m
+        )
+        return replace(tracks, positions_m=positions_m)
 
     def _with_appearance(
         self, detections: Detections, image: np.ndarray, projector: FloorProjector
@@ -181,6 +213,17 @@ def floor_in_view(projector: FloorProjector | None) -> ViewTest | None:
     return projector.sees if isinstance(projector, CameraProjector) else None
 
 
+def build_person_heights(calibration: CalibrationConfig) -> PersonHeights | None:
+    """The height reader a camera calibration names (`height_model`), or None.
+
+    Raises:
+        FileNotFoundError: the model file is missing (named).
+    """
+    if not isinstance(calibration, FileCalibrationConfig) or calibration.height_model is None:
+        return None
+    return PersonHeights(calibration.height_model, calibration.height_every)
+
+
 class CameraCounting:
     """Frames -> detector -> calibration -> tracker -> line counters.
 
@@ -204,7 +247,9 @@ class CameraCounting:
             build_detector(detector, self._projector),
             build_motion_gate(detector),
         )
-        self._floor = FloorCounting(tracker, lines, floor_in_view(self._projector))
+        self._floor = FloorCounting(
+            tracker, lines, floor_in_view(self._projector), build_person_heights(calibration)
+        )
         self._source = build_source(source)
         self.detect_ms: float | None = None
 

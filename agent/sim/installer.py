@@ -118,6 +118,7 @@ def config_text(scenario: Scenario, width_px: int = 640, height_px: int = 480) -
         'type = "file"                   # the scenario camera, as `footfall calibrate` would have measured it',
         f'path = "{scenario.name}.calibration.json"',
         f"point_height_m = {HEAD_POINT_HEIGHT_M}           # the model finds the top of the head",
+        'height_model = "../../models/footfall_height.onnx"  # ... and this one how tall: zones and heatmap place them where they stand',
         "",
         *_tracker_lines(setting.views),
     ]

@@ -588,3 +588,20 @@ def test_hidden_track_settings_are_checked() -> None:
         KalmanTracker(max_hidden_s=0)
     with pytest.raises(ValueError, match="hidden_within_m is -0.1"):
         KalmanTracker(hidden_within_m=-0.1)
+
+
+def test_a_track_reports_its_persons_mean_height_once_read_three_times() -> None:
+    """Heights read from the picture (NaN: not read on that frame) follow the detections that renew a
+    track; its mean shows from the third reading on. A tracker never given heights reports none."""
+    tracker = KalmanTracker(min_hits=1)
+    reported = []
+    for i, height_m in enumerate([1.8, np.nan, 1.9, 2.0, 1.7]):
+        update = FloorPoints(
+            0.1 * i, np.array([[0.1 * i, 0.0]]), np.array([0.9]), heights_m=np.array([height_m])
+        )
+        tracks = tracker.update(update)
+        assert tracks.heights_m is not None
+        reported.append(tracks.heights_m.tolist())
+    assert np.isnan(reported[:3]).all()
+    assert reported[3] == pytest.approx([1.9]) and reported[4] == pytest.approx([1.85])
+    assert KalmanTracker(min_hits=1).update(points(0.0, [(0.0, 0.0)])).heights_m is None
