@@ -37,6 +37,7 @@ from agent.analytics.zones import ZoneWatcher
 from agent.config import AgentConfig, add_overrides_argument, apply_overrides, load_config, parse_config
 from agent.detect.config import DetectorConfig, OnnxDetectorConfig
 from agent.errors import ConfigError
+from agent.geometry.camera import ray_spread
 from agent.geometry.config import CalibrationConfig, FileCalibrationConfig
 from agent.geometry.grid import FloorGrid
 from agent.geometry.projector import CameraProjector, FloorProjector, build_projector
@@ -554,7 +555,7 @@ def camera_seen_frames(truth: dict[str, Any], point_height_m: float | None) -> l
     camera_x_m, camera_y_m = camera["position_xy_m"]
     camera_height_m = camera["height_m"]
     scales = {
-        p["pid"]: (camera_height_m - point_height_m) / (camera_height_m - p["height_m"])
+        p["pid"]: float(ray_spread(camera_height_m, p["height_m"], point_height_m))
         for p in truth.get("people", [])
         if "height_m" in p and camera_height_m > max(p["height_m"], point_height_m)
     }

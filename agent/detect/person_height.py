@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
-from agent.geometry.camera import CameraModel
+from agent.geometry.camera import CameraModel, ray_spread
 from agent.types import FloatArray
 
 CROP_PLANE_M = 1.7  # the plane the crops are sampled on (m above the floor)
@@ -112,14 +112,13 @@ def head_crops(
 def scale_to_height_m(camera: CameraModel, log_scale: FloatArray) -> FloatArray:
     """Head-top heights (m) from the network's `log s` readings (see the module docstring)."""
     above_m = camera.position_m[2]
-    heights: FloatArray = above_m - (above_m - CROP_PLANE_M) / np.exp(log_scale)
+    heights: FloatArray = above_m - (above_m - CROP_PLANE_M) / np.exp(log_scale)  # ray_spread solved for h
     return heights
 
 
 def height_to_scale(camera: CameraModel, heights_m: FloatArray) -> FloatArray:
     """The network's target `log s` for heads whose tops are `heights_m` (m) up (training)."""
-    above_m = camera.position_m[2]
-    scale: FloatArray = np.log((above_m - CROP_PLANE_M) / (above_m - np.asarray(heights_m, dtype=float)))
+    scale: FloatArray = np.log(ray_spread(camera.position_m[2], heights_m, CROP_PLANE_M))
     return scale
 
 
@@ -129,15 +128,14 @@ def place_at_heights(
     """Floor positions (N, 2) m that were taken to the floor at `point_height_m`, moved to where
     people whose head tops are `heights_m` (N,) m up stand (NaN: left where they are).
 
-    A head top's ray leaves the camera's centre: the floor under a point on
-    it lies `(H - z) / (H - point_height_m)` times as far from the floor
-    below the camera as the floor under the point at `point_height_m`.
+    A head top's ray leaves the camera's centre: the floor under its point at
+    the head top lies `ray_spread` times as far from the floor below the
+    camera as the floor under its point at `point_height_m`.
     """
     x_m, y_m, above_m = camera.position_m
     heights = np.where(np.isfinite(heights_m), heights_m, point_height_m)
-    factor = (above_m - heights) / (above_m - point_height_m)
     nadir = np.array([x_m, y_m])
-    placed: FloatArray = nadir + (positions_m - nadir) * factor[:, None]
+    placed: FloatArray = nadir + (positions_m - nadir) * ray_spread(above_m, point_height_m, heights)[:, None]
     return placed
 
 

@@ -207,6 +207,22 @@ class CameraModel:
         return np.asarray(inside, dtype=np.bool_)
 
 
+def ray_spread(
+    camera_height_m: float, from_height_m: npt.ArrayLike, to_height_m: npt.ArrayLike
+) -> FloatArray:
+    """How many times farther from the floor point below a camera `camera_height_m` (m) up a ray's
+    point at `to_height_m` lies than its point at `from_height_m` (m; scalars or arrays): rays leave
+    the camera's centre, so horizontal offsets scale with the height left below the camera.
+
+    What a head top taken to the floor at one assumed height is off by, for someone of another
+    height, and how much larger the picture shows a head at one height than at another.
+    """
+    spread: FloatArray = (camera_height_m - np.asarray(to_height_m, dtype=np.float64)) / (
+        camera_height_m - np.asarray(from_height_m, dtype=np.float64)
+    )
+    return spread
+
+
 def _heights(height_m: float | npt.ArrayLike, count: int) -> FloatArray:
     heights = np.asarray(height_m, dtype=np.float64)
     try:

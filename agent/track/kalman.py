@@ -945,13 +945,14 @@ class KalmanTracker:
         positions_m: FloatArray,
         scores: FloatArray,
         looks: FloatArray | None,
-        renew: bool = True,
-        heights_m: FloatArray | None = None,
+        renew: bool,
+        heights_m: FloatArray,
     ) -> None:
         """Update the table rows `tracks` with their matched detections `positions_m` (M, 2) and
         `scores` (M,), together, and their descriptors with `looks` (M, K) when given (an exponential
         moving average at `_APPEARANCE_RATE`; the first one as it is, a NaN row leaves the track's as
-        it was). Only a renewing match (`renew`) moves a track's average score (`_SCORE_RATE`)."""
+        it was). Only a renewing match (`renew`) moves a track's average score (`_SCORE_RATE`) and adds the
+        detections' heights `heights_m` (M,) m to its readings (NaN: none read)."""
         if not len(tracks):
             return
         table = self._table
@@ -973,10 +974,9 @@ class KalmanTracker:
             table.scores[tracks] += _SCORE_RATE * (scores - table.scores[tracks])
             table.unseen_s[tracks] = 0.0
             table.confirmed[tracks] |= table.hits[tracks] >= self._min_hits
-            if heights_m is not None:
-                known = np.isfinite(heights_m)
-                table.height_sums[tracks[known]] += heights_m[known]
-                table.height_counts[tracks[known]] += 1
+            known = np.isfinite(heights_m)  # NaN: no height read for that detection
+            table.height_sums[tracks[known]] += heights_m[known]
+            table.height_counts[tracks[known]] += 1
         table.matched_now[tracks] = True
         if looks is not None:
             known = table.appearance[tracks]
