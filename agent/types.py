@@ -153,14 +153,12 @@ class Detections:
 
 @dataclass(frozen=True, eq=False)
 class FloorPoints:
-    """Detections moved onto the floor: (N, 2) metres, their scores and, optionally, appearance (N, K)
-    and each person's height (N,) m read from the picture (NaN: not read; `agent.detect.person_height`)."""
+    """Detections moved onto the floor: (N, 2) metres, their scores and, optionally, appearance (N, K)."""
 
     t_s: float
     points_m: FloatArray
     scores: FloatArray
     appearance: FloatArray | None = None
-    heights_m: FloatArray | None = None
 
     def __post_init__(self) -> None:
         _check_time("FloorPoints", self.t_s)
@@ -170,7 +168,6 @@ class FloorPoints:
         object.__setattr__(self, "scores", _frozen_array("FloorPoints.scores", self.scores, (None,), float))
         _check_same_length("FloorPoints", points_m=self.points_m, scores=self.scores)
         object.__setattr__(self, "appearance", _appearance_array("FloorPoints", self.appearance, self.scores))
-        object.__setattr__(self, "heights_m", _heights_array("FloorPoints", self.heights_m, len(self.scores)))
 
     def __len__(self) -> int:
         return len(self.scores)

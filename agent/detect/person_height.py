@@ -141,7 +141,7 @@ def place_at_heights(
 
 class PersonHeights:
     """The height network (`models/footfall_height.onnx`) in ONNX Runtime, read on one detected frame
-    in `every` (`read`).
+    in `every` (`due`).
 
     Raises:
         FileNotFoundError: the model file is missing (named).
@@ -168,14 +168,11 @@ class PersonHeights:
             )
         self._input = inputs[0].name
 
-    def read(
-        self, image: npt.NDArray[np.uint8], camera: CameraModel, heads_px: FloatArray
-    ) -> FloatArray | None:
-        """`heights_m` on the first detected frame and one in `every` after it; None on the others."""
+    def due(self) -> bool:
+        """Whether to read heights on this detected frame: the first, and one in `every` after it
+        (each call is one frame)."""
         self._frames += 1
-        if (self._frames - 1) % self._every:
-            return None
-        return self.heights_m(image, camera, heads_px)
+        return (self._frames - 1) % self._every == 0
 
     def heights_m(
         self, image: npt.NDArray[np.uint8], camera: CameraModel, heads_px: FloatArray

@@ -40,8 +40,9 @@ class FileCalibrationConfig(Section):
     height_every: int = Field(
         default=3,
         ge=1,
-        description="With height_model: read heights on one detected frame in this many (one small "
-        "network per person each time; a track reports its mean after 3 readings).",
+        description="With height_model: read heights on one detected frame in this many, for the tracks "
+        "that have fewer than 10 readings (one small network per person each time); a track reports "
+        "its mean after 3.",
     )
 
 

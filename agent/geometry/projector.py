@@ -100,11 +100,8 @@ class CameraProjector:
         """Image points (N, 2) -> floor points (N, 2) metres at the point height; NaN where a ray misses."""
         return np.asarray(self._camera.pixels_to_floor(points_px, self._height_m), dtype=np.float64)
 
-    def project(
-        self, detections: Detections, heights_m: npt.NDArray[np.float64] | None = None
-    ) -> FloorPoints:
-        """Detections in pixels -> floor metres, with each one's height `heights_m` (N,) m as read
-        from the picture when given; rays that miss the floor are dropped."""
+    def project(self, detections: Detections) -> FloorPoints:
+        """Detections in pixels -> floor metres; rays that miss the floor are dropped."""
         if not len(detections):
             return FloorPoints(detections.t_s, np.zeros((0, 2)), np.zeros(0))
         points_m = self.floor_m(detections.points_px)
@@ -113,8 +110,7 @@ class CameraProjector:
             self.dropped += int((~hit).sum())
             log.debug("%d detection(s) dropped: their rays miss the floor", int((~hit).sum()))
         appearance = None if detections.appearance is None else detections.appearance[hit]
-        heights = None if heights_m is None else heights_m[hit]
-        return FloorPoints(detections.t_s, points_m[hit], detections.scores[hit], appearance, heights)
+        return FloorPoints(detections.t_s, points_m[hit], detections.scores[hit], appearance)
 
 
 def build_projector(config: CalibrationConfig) -> FloorProjector:

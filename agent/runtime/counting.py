@@ -35,6 +35,7 @@ from agent.sources.serial_protocol import CounterEvent, DepthFrame, PresenceEven
 from agent.track import ViewTest, build_tracker
 from agent.track.appearance import AppearanceSampler
 from agent.track.config import KalmanTrackerConfig, TrackerConfig
+from agent.track.kalman import KalmanTracker
 from agent.types import Detections, FloorPoints, Frame, LineCrossing, Tracks
 
 log = logging.getLogger(__name__)
@@ -162,13 +163,20 @@ class FloorCounting:
             return self.count(FloorPoints(t_s, np.zeros((0, 2)), np.zeros(0)), detected=False)
         if image is not None:
             detections = self._with_appearance(detections, image, projector)
-        if self._heights is not None and image is not None and isinstance(projector, CameraProjector):
-            self._placing = projector
-            heights_m = (
-                self._heights.read(image, projector.camera, detections.points_px) if len(detections) else None
-            )
-            return self.count(projector.project(detections, heights_m))
-        return self.count(projector.project(detections))
+        points = projector.project(detections)
+        heights, tracker = self._heights, self._tracker
+        if heights is None or image is None or not isinstance(projector, CameraProjector):
+            return self.count(points)
+        self._placing = projector
+        step = self.count(points)
+        # Heights only for the tracks that still want readings (a track's first few): their head tops
+        # are where the projector shows their points at its point height.
+        if heights.due() and isinstance(tracker, KalmanTracker):
+            wanted = tracker.detections_wanting_heights()
+            if len(wanted):
+                heads_px = projector.camera.floor_to_pixels(points.points_m[wanted], projector.point_height_m)
+                tracker.add_heights(wanted, heights.heights_m(image, projector.camera, heads_px))
+        return step
 
     def _placed(self, tracks: Tracks) -> Tracks:
         """`tracks` with each person moved to where they stand at the height read for them (the

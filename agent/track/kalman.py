@@ -143,23 +143,18 @@ _RELINK_APPEARANCE = 0.2
 _RIDE_MIN_AGE_S = 1.0
 _RIDE_MIN_MATCHED = 0.9
 _RIDE_MAX_SPEED_DIFFERENCE_M_S = 1.2
-# Readings of a person's height (`FloorPoints.heights_m`) a track needs before it reports their mean:
-# one reading errs 0.02-0.04 m (std) around the person's mean on the accuracy clips.
+# Readings of a person's height (`add_heights`) a track needs before it reports their mean: one reading
+# errs 0.02-0.04 m (std) around the person's mean on the accuracy clips. After `_MAX_HEIGHT_READINGS` a
+# track wants no more: their mean is then within about 0.01 m, and reading costs a crop and a network
+# run per person (2.7 ms a frame with `busy`'s 40 people when every track was read).
 _MIN_HEIGHT_READINGS = 3
+_MAX_HEIGHT_READINGS = 10
 # How far inside the camera's view a faint detection must lie to move a track (`faint_apart_m`): a
 # head whose top is that near the edge of a ceiling camera's picture is leaving or entering it.
 _EDGE_MARGIN_M = 0.2
 _EDGE_STEPS_M = np.array(
     [[_EDGE_MARGIN_M, 0.0], [-_EDGE_MARGIN_M, 0.0], [0.0, _EDGE_MARGIN_M], [0.0, -_EDGE_MARGIN_M]]
 )
-
-
-def _heights_of(points: FloorPoints, rows: Rows) -> FloatArray:
-    """The heights (m) read for detections `rows` of `points`, NaN where none was read."""
-    if points.heights_m is None:
-        return np.full(len(rows), np.nan)
-    heights: FloatArray = points.heights_m[rows]
-    return heights
 
 
 def _pairwise_m(first: FloatArray, second: FloatArray) -> FloatArray:
@@ -188,8 +183,9 @@ class _TrackTable:
     `updates` detecting updates since the track started, this one included;
     `carriers` the id of the track a hidden track rides with (`_ride`), -1
     for none, and `riding_since_t_s` since when; `height_sums` (m) and
-    `height_counts` the heights read from the picture of the detections that
-    renewed the track (`FloorPoints.heights_m`).
+    `height_counts` the person's heights read from the picture so far
+    (`add_heights`); `detections` the index of the detection that renewed
+    the track in the current update, -1 for none.
     """
 
     ids: IntArray
@@ -211,6 +207,7 @@ class _TrackTable:
     riding_since_t_s: FloatArray
     height_sums: FloatArray
     height_counts: IntArray
+    detections: IntArray
 
     @classmethod
     def empty(cls) -> _TrackTable:
@@ -234,6 +231,7 @@ class _TrackTable:
             np.zeros(0, np.int64),
             np.zeros(0),
             np.zeros(0),
+            np.zeros(0, np.int64),
             np.zeros(0, np.int64),
         )
 
@@ -263,6 +261,7 @@ class _TrackTable:
         self.riding_since_t_s = self.riding_since_t_s[kept]
         self.height_sums = self.height_sums[kept]
         self.height_counts = self.height_counts[kept]
+        self.detections = self.detections[kept]
 
     def append(
         self,
@@ -273,11 +272,11 @@ class _TrackTable:
         covariance: FloatArray,
         confirmed: bool,
         appearance: FloatArray | None,
-        heights_m: FloatArray,
+        detections: Rows,
     ) -> None:
         """Start one track per row of `positions_m` (N, 2), at rest, with ids from `first_id` on,
         its detection's score from `scores` (N,), looking like the rows of `appearance` (N, K; None:
-        not known), its detection's height `heights_m` (N,) m as read (NaN: not read)."""
+        not known), started by the detections `detections` (N,) of the current update."""
         count = len(positions_m)
         if appearance is None:
             appearance = np.full((count, self.appearance.shape[1]), np.nan)
@@ -302,9 +301,9 @@ class _TrackTable:
         self.updates = np.concatenate([self.updates, np.ones(count, np.int64)])
         self.carriers = np.concatenate([self.carriers, np.full(count, -1, np.int64)])
         self.riding_since_t_s = np.concatenate([self.riding_since_t_s, np.zeros(count)])
-        known = np.isfinite(heights_m)
-        self.height_sums = np.concatenate([self.height_sums, np.where(known, heights_m, 0.0)])
-        self.height_counts = np.concatenate([self.height_counts, known.astype(np.int64)])
+        self.height_sums = np.concatenate([self.height_sums, np.zeros(count)])
+        self.height_counts = np.concatenate([self.height_counts, np.zeros(count, np.int64)])
+        self.detections = np.concatenate([self.detections, np.asarray(detections, np.int64)])
 
     def widen_appearance(self, size: int) -> None:
         """Give every track room for descriptors of `size` numbers (the first time they come).
@@ -430,7 +429,7 @@ class KalmanTracker:
         self._table = _TrackTable.empty()
         self._next_id = 1
         self._last_t_s: float | None = None
-        self._given_heights = False  # whether any update brought heights (`FloorPoints.heights_m`)
+        self._given_heights = False  # whether any heights were added (`add_heights`)
         self._motion_dt_s = -1.0  # the interval `_motion_matrices` are for
         self._motion_matrices = (np.eye(4), np.zeros((4, 4)))
 
@@ -452,10 +451,10 @@ class KalmanTracker:
             table.widen_appearance(points.appearance.shape[1])  # raises before anything has moved
         self._predict(dt_s)
         table.matched_now[:] = False
+        table.detections[:] = -1
         if not detected:
             return self._coast(points.t_s, dt_s)
         scores = points.scores
-        self._given_heights |= points.heights_m is not None
         high = np.flatnonzero(scores >= self._high)
         low = np.flatnonzero((scores >= self._low) & (scores < self._high))
         confirmed = np.flatnonzero(table.confirmed)
@@ -498,6 +497,35 @@ class KalmanTracker:
         self._start(points, left_high)
         self._extend_seen_area()
         return self._report(points.t_s, ended_ids, coasting=False)
+
+    def detections_wanting_heights(self) -> Rows:
+        """The detections (indices into the last update's points) that started or renewed a track
+        holding fewer than `_MAX_HEIGHT_READINGS` heights: the ones whose person's height is worth
+        reading from the picture (`add_heights`)."""
+        table = self._table
+        wanting: Rows = table.detections[
+            (table.detections >= 0) & (table.height_counts < _MAX_HEIGHT_READINGS)
+        ]
+        return wanting
+
+    def add_heights(self, detections: Rows, heights_m: FloatArray) -> None:
+        """Add the heights `heights_m` (N,) m read from the picture (NaN: not read) for the last update's
+        detections `detections` (N,) to the tracks they started or renewed; from then on each track
+        reports the mean of its readings once it has `_MIN_HEIGHT_READINGS` (`Tracks.heights_m`).
+
+        Raises:
+            ValueError: a detection renewed no track in the last update.
+        """
+        self._given_heights = True
+        table = self._table
+        row_of = {int(d): row for row, d in enumerate(table.detections.tolist()) if d >= 0}
+        missing = [int(d) for d in detections.tolist() if int(d) not in row_of]
+        if missing:
+            raise ValueError(f"detections {missing} renewed no track in the last update")
+        rows = np.array([row_of[int(d)] for d in detections.tolist()], dtype=np.intp)
+        known = np.isfinite(heights_m)
+        table.height_sums[rows[known]] += heights_m[known]
+        table.height_counts[rows[known]] += 1
 
     def forget_appearance(self) -> None:
         """Forget what every track looks like (the light changed): the next detections it matches
@@ -614,7 +642,7 @@ class KalmanTracker:
             points.scores[candidates[cols]],
             None if looks is None else looks[cols],
             renew,
-            _heights_of(points, candidates[cols]),
+            candidates[cols],
         )
         left_tracks = np.ones(len(tracks), dtype=bool)
         left_tracks[rows] = False
@@ -911,7 +939,7 @@ class KalmanTracker:
             self._start_covariance,
             self._min_hits <= 1,
             self._looks(points, rows),
-            _heights_of(points, rows),
+            rows,
         )
         self._next_id += len(positions_m)
 
@@ -946,13 +974,13 @@ class KalmanTracker:
         scores: FloatArray,
         looks: FloatArray | None,
         renew: bool,
-        heights_m: FloatArray,
+        detections: Rows,
     ) -> None:
         """Update the table rows `tracks` with their matched detections `positions_m` (M, 2) and
         `scores` (M,), together, and their descriptors with `looks` (M, K) when given (an exponential
         moving average at `_APPEARANCE_RATE`; the first one as it is, a NaN row leaves the track's as
-        it was). Only a renewing match (`renew`) moves a track's average score (`_SCORE_RATE`) and adds the
-        detections' heights `heights_m` (M,) m to its readings (NaN: none read)."""
+        it was). Only a renewing match (`renew`) moves a track's average score (`_SCORE_RATE`) and
+        records its detection's index in this update's points, `detections` (M,) (`add_heights`)."""
         if not len(tracks):
             return
         table = self._table
@@ -974,9 +1002,7 @@ class KalmanTracker:
             table.scores[tracks] += _SCORE_RATE * (scores - table.scores[tracks])
             table.unseen_s[tracks] = 0.0
             table.confirmed[tracks] |= table.hits[tracks] >= self._min_hits
-            known = np.isfinite(heights_m)  # NaN: no height read for that detection
-            table.height_sums[tracks[known]] += heights_m[known]
-            table.height_counts[tracks[known]] += 1
+            table.detections[tracks] = detections
         table.matched_now[tracks] = True
         if looks is not None:
             known = table.appearance[tracks]

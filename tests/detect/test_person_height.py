@@ -113,15 +113,14 @@ def test_a_missing_or_wrong_model_is_named(tmp_path: Path) -> None:
         PersonHeights(HEIGHT_MODEL, every=0)
 
 
-def test_heights_are_read_on_one_detected_frame_in_every() -> None:
+def test_heights_are_due_on_one_detected_frame_in_every() -> None:
     reader = PersonHeights(HEIGHT_MODEL, every=3)
     camera = _camera()
     image = np.full((480, 640, 3), 128, np.uint8)
     heads = np.array([[320.0, 240.0], [1.0, 1.0]])
-    read = [reader.read(image, camera, heads) for _ in range(7)]
-    assert [r is not None for r in read] == [True, False, False, True, False, False, True]
-    first = read[0]
-    assert first is not None and np.isnan(first[1]) and 0.8 <= first[0] <= 2.2  # the corner crop leaves
+    assert [reader.due() for _ in range(7)] == [True, False, False, True, False, False, True]
+    first = reader.heights_m(image, camera, heads)
+    assert np.isnan(first[1]) and 0.8 <= first[0] <= 2.2  # the corner crop leaves the picture
 
 
 @pytest.mark.parametrize("name", ["checkout", "aisle", "entrance"])

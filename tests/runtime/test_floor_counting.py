@@ -128,7 +128,7 @@ def test_with_heights_read_people_stand_where_they_are_and_the_tracker_keeps_its
 
     tracker = KalmanTrackerConfig(type="kalman", min_hits=2, measurement_m=0.05)
     lines = load_config(models.parent / "config" / "scenarios" / "night.toml").lines
-    floor = FloorCounting(tracker, lines, heights=PersonHeights(models / "footfall_height.onnx", every=2))
+    floor = FloorCounting(tracker, lines, heights=PersonHeights(models / "footfall_height.onnx", every=1))
     without_heights = FloorCounting(tracker, lines)
     counted: list[tuple[str, str]] = []
     counted_without: list[tuple[str, str]] = []

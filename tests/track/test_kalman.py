@@ -591,17 +591,31 @@ def test_hidden_track_settings_are_checked() -> None:
 
 
 def test_a_track_reports_its_persons_mean_height_once_read_three_times() -> None:
-    """Heights read from the picture (NaN: not read on that frame) follow the detections that renew a
-    track; its mean shows from the third reading on. A tracker never given heights reports none."""
+    """Heights read from the picture (NaN: not read on that frame) for the detections that renew a
+    track are added to it after the update (`add_heights`); the next update reports its mean once it
+    has three. A tracker never given heights reports none."""
     tracker = KalmanTracker(min_hits=1)
     reported = []
-    for i, height_m in enumerate([1.8, np.nan, 1.9, 2.0, 1.7]):
-        update = FloorPoints(
-            0.1 * i, np.array([[0.1 * i, 0.0]]), np.array([0.9]), heights_m=np.array([height_m])
-        )
-        tracks = tracker.update(update)
-        assert tracks.heights_m is not None
-        reported.append(tracks.heights_m.tolist())
-    assert np.isnan(reported[:3]).all()
-    assert reported[3] == pytest.approx([1.9]) and reported[4] == pytest.approx([1.85])
+    for i, height_m in enumerate([1.8, np.nan, 1.9, 2.0, 1.7, 1.75]):
+        tracks = tracker.update(points(0.1 * i, [(0.1 * i, 0.0)]))
+        reported.append(None if tracks.heights_m is None else tracks.heights_m.tolist())
+        wanted = tracker.detections_wanting_heights()
+        assert wanted.tolist() == [0]
+        tracker.add_heights(wanted, np.array([height_m]))
+    assert reported[0] is None and np.isnan(reported[1:4]).all()
+    assert reported[4] == pytest.approx([1.9]) and reported[5] == pytest.approx([1.85])
     assert KalmanTracker(min_hits=1).update(points(0.0, [(0.0, 0.0)])).heights_m is None
+    with pytest.raises(ValueError, match=r"detections \[3\] renewed no track"):
+        tracker.add_heights(np.array([3]), np.array([1.7]))
+
+
+def test_a_track_wants_no_more_heights_after_ten_readings() -> None:
+    """Reading a height costs a crop and a network run: a track holding ten readings wants no more,
+    and a newcomer's detection still does."""
+    tracker = KalmanTracker(min_hits=1)
+    for i in range(12):
+        tracker.update(points(0.1 * i, [(0.1 * i, 0.0)]))
+        tracker.add_heights(tracker.detections_wanting_heights(), np.array([1.7]) if i < 10 else np.zeros(0))
+    assert tracker.detections_wanting_heights().tolist() == []
+    tracker.update(points(1.2, [(1.2, 0.0), (-2.0, 1.0)]))
+    assert tracker.detections_wanting_heights().tolist() == [1]
