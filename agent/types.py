@@ -179,7 +179,8 @@ class Tracks:
 
     Track ids are ephemeral, process-local integers: they never leave the device. `heights_m` (N,),
     when the tracker was given heights: each track's mean height (m) read from the picture, NaN until
-    it has enough readings.
+    it has enough readings. `detected_m` (N, 2), from a tracker that says so: where the detection that
+    renewed each track at this update put it (m), its position where none did.
     """
 
     t_s: float
@@ -187,6 +188,7 @@ class Tracks:
     positions_m: FloatArray
     ended_ids: tuple[int, ...] = ()
     heights_m: FloatArray | None = None
+    detected_m: FloatArray | None = None
 
     def __post_init__(self) -> None:
         _check_time("Tracks", self.t_s)
@@ -196,6 +198,11 @@ class Tracks:
         )
         _check_same_length("Tracks", ids=self.ids, positions_m=self.positions_m)
         object.__setattr__(self, "heights_m", _heights_array("Tracks", self.heights_m, len(self.ids)))
+        if self.detected_m is not None:
+            object.__setattr__(
+                self, "detected_m", _frozen_array("Tracks.detected_m", self.detected_m, (None, 2), float)
+            )
+            _check_same_length("Tracks", ids=self.ids, detected_m=self.detected_m)
         if len(np.unique(self.ids)) != len(self.ids):
             raise ValueError(f"Tracks.ids: expected unique ids, got {self.ids.tolist()}")
 

@@ -23,6 +23,10 @@ from agent.types import Detections, FloorPoints, Frame, FrameMeta, LineCrossing,
         ),
         (lambda: FloorPoints(0.0, np.array([[np.nan, 0.0]]), np.ones(1)), "expected finite values"),
         (lambda: Tracks(0.0, np.array([1, 1]), np.zeros((2, 2))), r"expected unique ids, got \[1, 1\]"),
+        (
+            lambda: Tracks(0.0, np.array([1, 2]), np.zeros((2, 2)), detected_m=np.zeros((1, 2))),
+            "ids=2, detected_m=1",
+        ),
         (lambda: LineCrossing("door", "up", 0.0), "expected 'in' or 'out', got 'up'"),  # type: ignore[arg-type]
         (lambda: ZoneSample("z", -1, 0.0), "expected >= 0, got -1"),
         (lambda: FrameMeta(0, 0.0, 0, 10), "size must be positive, got 0x10 px"),

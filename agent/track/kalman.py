@@ -496,7 +496,7 @@ class KalmanTracker:
         table.keep(~ended)
         self._start(points, left_high)
         self._extend_seen_area()
-        return self._report(points.t_s, ended_ids, coasting=False)
+        return self._report(points.t_s, ended_ids, coasting=False, points_m=points.points_m)
 
     def detections_wanting_heights(self) -> Rows:
         """The detections (indices into the last update's points) that started or renewed a track
@@ -556,10 +556,13 @@ class KalmanTracker:
             self._seen_low_m = np.minimum(self._seen_low_m, people.min(axis=0))
             self._seen_high_m = np.maximum(self._seen_high_m, people.max(axis=0))
 
-    def _report(self, t_s: float, ended_ids: IntArray, coasting: bool) -> Tracks:
+    def _report(
+        self, t_s: float, ended_ids: IntArray, coasting: bool, points_m: FloatArray | None = None
+    ) -> Tracks:
         """The confirmed tracks to show at `t_s`: matched now, or missed at most `show_missed` times
         in a row with the prediction inside the seen area, or, while coasting, seen last time; and
-        with `min_track_score`, only those whose average score is that high.
+        with `min_track_score`, only those whose average score is that high. Each carries where the
+        detection among `points_m` (N, 2) m that renewed it put it (`Tracks.detected_m`).
 
         A false track (a trolley's basket, a shoulder the model scores like a
         head for a few frames running) is confirmed as a person is, and the
@@ -585,12 +588,19 @@ class KalmanTracker:
             enough = counts >= _MIN_HEIGHT_READINGS
             heights_m = np.full(len(counts), np.nan)
             heights_m[enough] = table.height_sums[shown][enough] / counts[enough]
+        positions_m = table.states[shown, :2]
+        detected_m = positions_m.copy()
+        if points_m is not None:
+            detections = table.detections[shown]
+            renewed = detections >= 0
+            detected_m[renewed] = points_m[detections[renewed]]
         return Tracks(
             t_s,
             table.ids[shown],
-            table.states[shown, :2],
+            positions_m,
             ended_ids=tuple(ended_ids.tolist()),
             heights_m=heights_m,
+            detected_m=detected_m,
         )
 
     def _associate(
