@@ -107,6 +107,15 @@ HEAD_SHOW_MISSED = 3
 # (2026-12-03, tracks matched where the camera sees people): IDF1 0.897 -> 0.903, every count as
 # before; busy seeds 5-7, never tuned on: see benchmarks/RESULTS.md.
 HEAD_RELINK_SPEED_M_S = 1.5
+# How long (s) a track that timed out in the picture keeps its id for a new track near where it was
+# lost (`relink_memory_s`): a shopper the model scored 0.2-0.3 for 1.1 s in `busy`'s crowd (seed 8 at
+# 20.5 s, beside others, where no faint head moves a track) was found again past the line by a new track
+# and not counted. Scratch runs of `evaluate_clip`, 2026-12-04, every scene's seeds 2-16, `busy` 17-19,
+# `entrance` 17-26; passages with no count / counts with no passage, 0 (off), 0.5 s, 1.0 s: 4/3, 3/3,
+# 3/5, taken only within `max_distance_m` of where the track was lost; 0.5 s letting a walk at
+# `relink_speed_m_s` reach 2 m: 3/4 (a track lost on one side of `busy`'s line taken by someone on the
+# other). IDF1 rose on `busy` seeds 2, 8, 14 and 17 and fell on `aisle` s5 (0.833 -> 0.820).
+HEAD_RELINK_MEMORY_S = 0.5
 # How near (m) a confirmed track that lost its head may be predicted to someone tracked to be taken as
 # hidden behind them, coasting up to `max_hidden_s` (2.5 s): a child walking behind a parent under
 # `busy`'s fisheye lines up with the parent's head for 2 s while both cross the line (seed 2, 31.3 s).
@@ -226,7 +235,7 @@ def tracker_config(name: str, overhead: bool = False, views: int = 1) -> Tracker
     `faint_apart_m` `HEAD_FAINT_APART_M`, its
     `measurement_m` `HEAD_POINT_NOISE_M`, its `appearance_weight_m`
     `HEAD_APPEARANCE_WEIGHT_M`, its `show_missed` `HEAD_SHOW_MISSED`, its `relink_speed_m_s`
-    `HEAD_RELINK_SPEED_M_S`, its `hidden_within_m` `HEAD_HIDDEN_WITHIN_M` and its `min_track_score`
+    `HEAD_RELINK_SPEED_M_S`, its `relink_memory_s` `HEAD_RELINK_MEMORY_S`, its `hidden_within_m` `HEAD_HIDDEN_WITHIN_M` and its `min_track_score`
     `HEAD_MIN_TRACK_SCORE_BY_VIEWS[views]`, as the installer writes them.
 
     Raises:
@@ -246,6 +255,7 @@ def tracker_config(name: str, overhead: bool = False, views: int = 1) -> Tracker
                 appearance_weight_m=HEAD_APPEARANCE_WEIGHT_M,
                 show_missed=HEAD_SHOW_MISSED,
                 relink_speed_m_s=HEAD_RELINK_SPEED_M_S,
+                relink_memory_s=HEAD_RELINK_MEMORY_S,
                 hidden_within_m=HEAD_HIDDEN_WITHIN_M,
                 min_track_score=HEAD_MIN_TRACK_SCORE_BY_VIEWS[views],
             )

@@ -59,6 +59,7 @@ _TRACKER_KEY_NOTES = {
     "appearance_weight_m": "colours of hair and shoulders tell neighbours in a crowd apart",
     "show_missed": "a head the model blinks on for up to this many frames stays, at its prediction",
     "relink_speed_m_s": "a new track that looks like one lost a moment ago, near it, takes its id",
+    "relink_memory_s": "a track that timed out keeps its id this long for a new track near where it was lost",
     "hidden_within_m": "a track lost this near someone is hidden behind them: it moves with them, max_hidden_s at most",
     "min_track_score": "a track whose heads average under this score is not reported (0 = off)",
 }

@@ -53,6 +53,7 @@ def build_tracker(config: TrackerConfig, in_view: ViewTest | None = None) -> Tra
             weak_confirm_apart_m=config.weak_confirm_apart_m,
             faint_apart_m=config.faint_apart_m,
             relink_speed_m_s=config.relink_speed_m_s,
+            relink_memory_s=config.relink_memory_s,
             hidden_within_m=config.hidden_within_m,
             max_hidden_s=config.max_hidden_s,
             show_missed=config.show_missed,

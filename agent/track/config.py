@@ -76,6 +76,15 @@ class KalmanTrackerConfig(Section):
         "identity, visit and routes (0 = off; 1.5 in the installer's configs for the shipped head model, "
         "benchmarks/RESULTS.md).",
     )
+    relink_memory_s: float = Field(
+        default=0.0,
+        ge=0,
+        description="With relink_speed_m_s: how long a confirmed track that timed out (max_age_s) in "
+        "the picture keeps its id for a new track to take, as relink_speed_m_s says, before it ends. "
+        "Unmatched and unreported meanwhile, it moves nothing; someone the detector scored faint for "
+        "longer than max_age_s (in a crowd, where no faint detection moves a track) keeps their "
+        "identity and their side of each line when found again (0 = off).",
+    )
     hidden_within_m: float = Field(
         default=0.0,
         ge=0,

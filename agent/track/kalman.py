@@ -35,7 +35,10 @@ since its last match, and whose colours differ from its by at most
 `_RELINK_APPEARANCE` where both are known, takes over that track's id (the
 old one ends without being reported as ended): someone the detector lost in
 a crowd for a few frames, and found again outside the old track's gate,
-keeps their identity. With `hidden_within_m`, a confirmed track missed
+keeps their identity. With `relink_memory_s` too, a confirmed track that
+times out (`max_age_s`) in the picture is remembered that long, unreported,
+for a new track confirmed within `max_distance_m` of where it was lost to
+take its id; only then does it end. With `hidden_within_m`, a confirmed track missed
 while predicted next to someone matched is hidden behind them on the
 camera's line of sight and waits longer (`max_hidden_s`); a steady one
 walking with them rides with them, reported where they are, so the two
@@ -318,6 +321,65 @@ class _TrackTable:
             raise ValueError(f"appearance: expected {width} numbers per detection, got {size}")
 
 
+@dataclass
+class _LostTracks:
+    """Confirmed tracks that timed out in the picture, remembered until `until_t_s` (s) so that a track
+    confirmed where their person could have walked takes their id (`relink_memory_s`); then they end.
+
+    `last_seen_m` (L, 2) m and `last_seen_t_s` (L,) s: where and when each was last matched;
+    `appearance` (L, K) its descriptors (K = 0: none known).
+    """
+
+    ids: IntArray
+    last_seen_m: FloatArray
+    last_seen_t_s: FloatArray
+    appearance: FloatArray
+    until_t_s: FloatArray
+
+    @classmethod
+    def empty(cls) -> _LostTracks:
+        return cls(np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(0), np.zeros((0, 0)), np.zeros(0))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, table: _TrackTable, rows: BoolArray, until_t_s: float) -> None:
+        """Remember the table's `rows` (a mask) until `until_t_s`."""
+        if not rows.any():
+            return
+        self.appearance = np.concatenate([self.looks(table.appearance.shape[1]), table.appearance[rows]])
+        self.ids = np.concatenate([self.ids, table.ids[rows]])
+        self.last_seen_m = np.concatenate([self.last_seen_m, table.last_seen_m[rows]])
+        self.last_seen_t_s = np.concatenate([self.last_seen_t_s, table.last_seen_t_s[rows]])
+        self.until_t_s = np.concatenate([self.until_t_s, np.full(int(rows.sum()), until_t_s)])
+
+    def looks(self, width: int) -> FloatArray:
+        """The descriptors, `width` numbers each (NaN where they were not known at that width)."""
+        if self.appearance.shape[1] == width:
+            return self.appearance
+        return np.full((len(self.ids), width), np.nan)
+
+    def forget(self, entries: Rows) -> None:
+        """Forget the remembered tracks `entries` (indices): their ids were taken."""
+        self._keep(~np.isin(np.arange(len(self.ids)), entries))
+
+    def expire(self, t_s: float) -> IntArray:
+        """Forget the tracks remembered until before `t_s`; returns their ids (they have ended)."""
+        expired = self.until_t_s < t_s
+        ids = self.ids[expired]
+        self._keep(~expired)
+        return ids
+
+    def _keep(self, kept: BoolArray) -> None:
+        if kept.all():
+            return
+        self.ids = self.ids[kept]
+        self.last_seen_m = self.last_seen_m[kept]
+        self.last_seen_t_s = self.last_seen_t_s[kept]
+        self.appearance = self.appearance[kept]
+        self.until_t_s = self.until_t_s[kept]
+
+
 class KalmanTracker:
     """Multi-object tracker in floor metres (see module docstring).
 
@@ -336,7 +398,9 @@ class KalmanTracker:
     person, without renewing it (see `_follow_faintly`); `relink_speed_m_s` (0 =
     off): a track confirmed where a confirmed track missed now could have walked
     at this speed since its last match, and looks like it, takes its id (see
-    `_relink`); `hidden_within_m` (0 = off): a confirmed track that missed
+    `_relink`); `relink_memory_s` (0 = off): how long a track that timed out in
+    the picture may still be taken so, near where it was lost (see `_LostTracks`);
+    `hidden_within_m` (0 = off): a confirmed track that missed
     its person while predicted this close to someone matched in the same
     update is taken to be hidden behind them and ends only `max_hidden_s`
     after its last match, not `max_age_s` (see `_hidden`), and if it is a
@@ -367,6 +431,7 @@ class KalmanTracker:
         weak_confirm_apart_m: float = 0.0,
         faint_apart_m: float = 0.0,
         relink_speed_m_s: float = 0.0,
+        relink_memory_s: float = 0.0,
         hidden_within_m: float = 0.0,
         max_hidden_s: float = 2.5,
         show_missed: int = 1,
@@ -388,6 +453,7 @@ class KalmanTracker:
             ("weak_confirm_apart_m", weak_confirm_apart_m),
             ("faint_apart_m", faint_apart_m),
             ("relink_speed_m_s", relink_speed_m_s),
+            ("relink_memory_s", relink_memory_s),
             ("hidden_within_m", hidden_within_m),
             ("appearance_weight_m", appearance_weight_m),
         ):
@@ -414,6 +480,8 @@ class KalmanTracker:
         self._weak_confirm_apart_m = weak_confirm_apart_m
         self._faint_apart_m = faint_apart_m
         self._relink_speed_m_s = relink_speed_m_s
+        self._relink_memory_s = relink_memory_s
+        self._lost = _LostTracks.empty()
         self._hidden_within_m = hidden_within_m
         self._max_hidden_s = max_hidden_s
         self._show_missed = show_missed
@@ -491,8 +559,17 @@ class KalmanTracker:
             hidden = self._hidden(missed)
             self._ride(hidden, matched_twice, points.t_s)
             max_unseen_s = np.where(hidden | (table.carriers >= 0), self._max_hidden_s, self._max_age_s)
-        ended = (table.unseen_s > max_unseen_s) | ~(table.confirmed | table.matched_now) | merged
-        ended_ids = table.ids[ended & table.confirmed & ~merged]
+        expired = table.unseen_s > max_unseen_s
+        ended = expired | ~(table.confirmed | table.matched_now) | merged
+        # Remembered for `relink_memory_s`: a confirmed track that timed out in the picture (not one
+        # whose person walked out of it, unseen_s infinite) ends only if nobody takes its id by then.
+        remembered = expired & table.confirmed & ~merged & np.isfinite(table.unseen_s)
+        if self._relink_memory_s == 0:
+            remembered[:] = False
+        self._lost.add(table, remembered, points.t_s + self._relink_memory_s)
+        ended_ids = np.concatenate(
+            [table.ids[ended & table.confirmed & ~merged & ~remembered], self._lost.expire(points.t_s)]
+        )
         table.keep(~ended)
         self._start(points, left_high)
         self._extend_seen_area()
@@ -535,7 +612,7 @@ class KalmanTracker:
     def end_all(self, t_s: float) -> Tracks:
         """End every track (the source stopped): none left, the confirmed ones in `ended_ids`."""
         table = self._table
-        ended_ids = tuple(table.ids[table.confirmed].tolist())
+        ended_ids = tuple(table.ids[table.confirmed].tolist()) + tuple(self._lost.expire(np.inf).tolist())
         table.keep(np.zeros(len(table), dtype=bool))
         return Tracks(t_s, np.zeros(0, np.int64), np.zeros((0, 2)), ended_ids=ended_ids)
 
@@ -544,7 +621,7 @@ class KalmanTracker:
         table = self._table
         table.unseen_s[table.unseen_s > 0] += dt_s
         ended = table.unseen_s > self._max_age_s
-        ended_ids = table.ids[ended & table.confirmed]
+        ended_ids = np.concatenate([table.ids[ended & table.confirmed], self._lost.expire(t_s)])
         table.keep(~ended)
         return self._report(t_s, ended_ids, coasting=True)
 
@@ -838,10 +915,11 @@ class KalmanTracker:
 
     def _relink(self, confirmed: Rows, tentative: Rows) -> BoolArray:
         """Of the rows `tentative` at the start of this update, those confirmed in it that began where
-        one of the rows `confirmed` then, missed now, could have walked since its last match
-        (`relink_speed_m_s`), and whose colours differ from its by at most `_RELINK_APPEARANCE` where both
-        are known, take that track's id; returns a mask of the rows so taken over (to drop
-        without ending them). The rows stay put until the update ends tracks.
+        one of the rows `confirmed` then, missed now, or a remembered track (`relink_memory_s`, within
+        `max_distance_m`) could have walked since its last match (`relink_speed_m_s`), and whose
+        colours differ from its by at most `_RELINK_APPEARANCE` where both are known, take that track's
+        id; returns a mask of the rows so taken over (to drop without ending them; a remembered track
+        taken is forgotten). The rows stay put until the update ends tracks.
 
         A person the detector lost in a crowd for a few frames starts a new
         track; handing it the old id keeps their identity, their visit and
@@ -854,20 +932,30 @@ class KalmanTracker:
         new = tentative[table.confirmed[tentative]]
         # Not a track whose person walked out of the picture: someone coming in there is someone else.
         lost = confirmed[~table.matched_now[confirmed] & np.isfinite(table.unseen_s[confirmed])]
-        if not len(new) or not len(lost):
+        remembered = self._lost
+        if not len(new) or not len(lost) + len(remembered):
             return taken
-        gap_s = table.born_t_s[new][:, None] - table.last_seen_t_s[lost][None, :]
-        distance_m = _pairwise_m(table.origins_m[new], table.last_seen_m[lost])
+        width = table.appearance.shape[1]
+        lost_ids = np.concatenate([table.ids[lost], remembered.ids])
+        lost_seen_m = np.concatenate([table.last_seen_m[lost], remembered.last_seen_m])
+        lost_seen_t_s = np.concatenate([table.last_seen_t_s[lost], remembered.last_seen_t_s])
+        gap_s = table.born_t_s[new][:, None] - lost_seen_t_s[None, :]
+        distance_m = _pairwise_m(table.origins_m[new], lost_seen_m)
         reach_m = self._relink_speed_m_s * gap_s + 2 * np.sqrt(self._r) + _RELINK_MARGIN_M
+        # A remembered track is taken only near where it was lost: longer gone, a walk at full speed
+        # reaches someone else.
+        reach_m[:, len(lost) :] = np.minimum(reach_m[:, len(lost) :], self._max_distance_m)
         allowed = (gap_s >= 0) & (distance_m <= reach_m)
-        if table.appearance.shape[1]:
-            difference = _pairwise_m(table.appearance[new], table.appearance[lost])
+        if width:
+            looks = np.concatenate([table.appearance[lost], remembered.looks(width)])
+            difference = _pairwise_m(table.appearance[new], looks)
             allowed &= ~(difference > _RELINK_APPEARANCE)  # NaN (either not seen): allowed
         if not allowed.any():
             return taken
         rows, cols = _cheapest_pairs(np.where(allowed, distance_m, _NO_MATCH))
-        table.ids[new[rows]] = table.ids[lost[cols]]
-        taken[lost[cols]] = True
+        table.ids[new[rows]] = lost_ids[cols]
+        taken[lost[cols[cols < len(lost)]]] = True
+        remembered.forget(cols[cols >= len(lost)] - len(lost))
         return taken
 
     def _well_inside(self, points_m: FloatArray, candidates: Rows) -> Rows:

@@ -461,6 +461,56 @@ def test_a_track_confirmed_where_a_lost_track_could_have_walked_takes_its_id(
     assert (before.pop() in ended) is not same_id
 
 
+def _faint_on_the_line(tracker: KalmanTracker, found_at_m: tuple[float, float]) -> tuple[list, list[str]]:
+    """A shopper walks +y at 1.2 m/s up to y = -0.05, just short of a line along y = 0 (0.2 m
+    hysteresis), and is then not detected for 1.3 s (scored faint in a crowd); then someone is seen
+    standing at `found_at_m` for 0.3 s and walking +y at 1.2 m/s. Returns each update's Tracks and the
+    line's counts."""
+    counter = LineCounter(FloorLine("aisle", (-2.0, 0.0), (2.0, 0.0), "left"), 0.2)
+    updates, counted = [], []
+    for i in range(60):
+        t = 0.1 * i
+        if t <= 1.25:
+            xy = [(0.0, -1.55 + 1.2 * t)]
+        elif t < 2.6:
+            xy = []
+        else:
+            xy = [(found_at_m[0], found_at_m[1] + 1.2 * max(0.0, t - 2.9))]
+        updates.append(tracker.update(points(t, xy)))
+        counted += [c.direction for c in counter.update(updates[-1])]
+    return updates, counted
+
+
+@pytest.mark.parametrize(
+    ("relink_memory_s", "found_at_m", "same_id", "counted"),
+    [
+        (0.0, (0.0, 0.1), False, []),  # off: the found shopper is a new track, born past the line
+        (0.5, (0.0, 0.1), True, ["in"]),  # found 0.15 m from where they were lost: their track, counted
+        (0.5, (1.5, 0.1), False, []),  # 1.5 m away, farther than the gate: someone else
+    ],
+)
+def test_a_track_that_timed_out_keeps_its_id_for_someone_found_where_it_was_lost(
+    relink_memory_s: float, found_at_m: tuple[float, float], same_id: bool, counted: list[str]
+) -> None:
+    """`relink_memory_s`: a track unseen for longer than `max_age_s` is remembered, unreported, and a new
+    track confirmed near where it was lost takes its id, and with it its side of each line; the busy
+    seed 8 shopper, faint for 1.1 s on the line. Otherwise it ends once the memory runs out."""
+    tracker = KalmanTracker(min_hits=3, max_age_s=1.0, relink_speed_m_s=1.5, relink_memory_s=relink_memory_s)
+    updates, found = _faint_on_the_line(tracker, found_at_m)
+    before = {i for u in updates[:12] for i in u.ids.tolist()}
+    after = {i for u in updates[-3:] for i in u.ids.tolist()}
+    assert len(before) == 1 and len(after) == 1
+    assert (after == before) is same_id
+    assert found == counted
+    ended_at_s = {i: u.t_s for u in updates for i in u.ended_ids}
+    lost_id = before.pop()
+    if same_id:
+        assert lost_id not in ended_at_s
+    else:  # last seen at 1.2 s: ends after max_age_s and relink_memory_s more, within two updates
+        assert 1.2 + 1.0 + relink_memory_s < ended_at_s[lost_id] < 1.2 + 1.0 + relink_memory_s + 0.25
+    assert all(len(u.ids) <= 1 for u in updates)  # a remembered track is not reported
+
+
 def _parent_and_child(tracker: KalmanTracker, child_apart_m: float) -> list:
     """A parent walks +x at 1 m/s along y = 0 for 5 s with a child `child_apart_m` to the side. From 1.5
     to 3.5 s the child's head is behind the parent's on the camera's line of sight: one detection, the
