@@ -38,9 +38,9 @@ a crowd for a few frames, and found again outside the old track's gate,
 keeps their identity. With `relink_memory_s` too, a confirmed track that
 times out (`max_age_s`) in the picture is remembered that long, unreported,
 for a new track confirmed within `max_distance_m` of where it was lost to
-take its id; only then does it end. With `hidden_within_m`, a confirmed track missed
-while predicted next to someone matched is hidden behind them on the
-camera's line of sight and waits longer (`max_hidden_s`); a steady one
+take its id; only then does it end. With `hidden_within_m`, a confirmed
+track missed while predicted next to someone matched is hidden behind them
+on the camera's line of sight and waits longer (`max_hidden_s`); a steady one
 walking with them rides with them, reported where they are, so the two
 cross lines together (`_ride`). A confirmed track that the
 detector misses for up to `show_missed` detections in a row is still
@@ -559,17 +559,9 @@ class KalmanTracker:
             hidden = self._hidden(missed)
             self._ride(hidden, matched_twice, points.t_s)
             max_unseen_s = np.where(hidden | (table.carriers >= 0), self._max_hidden_s, self._max_age_s)
-        expired = table.unseen_s > max_unseen_s
-        ended = expired | ~(table.confirmed | table.matched_now) | merged
-        # Remembered for `relink_memory_s`: a confirmed track that timed out in the picture (not one
-        # whose person walked out of it, unseen_s infinite) ends only if nobody takes its id by then.
-        remembered = expired & table.confirmed & ~merged & np.isfinite(table.unseen_s)
-        if self._relink_memory_s == 0:
-            remembered[:] = False
-        self._lost.add(table, remembered, points.t_s + self._relink_memory_s)
-        ended_ids = np.concatenate(
-            [table.ids[ended & table.confirmed & ~merged & ~remembered], self._lost.expire(points.t_s)]
-        )
+        timed_out = (table.unseen_s > max_unseen_s) & ~merged
+        ended = timed_out | ~(table.confirmed | table.matched_now) | merged
+        ended_ids = self._ended_ids(ended & ~merged, timed_out, points.t_s)
         table.keep(~ended)
         self._start(points, left_high)
         self._extend_seen_area()
@@ -621,9 +613,19 @@ class KalmanTracker:
         table = self._table
         table.unseen_s[table.unseen_s > 0] += dt_s
         ended = table.unseen_s > self._max_age_s
-        ended_ids = np.concatenate([table.ids[ended & table.confirmed], self._lost.expire(t_s)])
+        ended_ids = self._ended_ids(ended, ended, t_s)
         table.keep(~ended)
         return self._report(t_s, ended_ids, coasting=True)
+
+    def _ended_ids(self, ending: BoolArray, timed_out: BoolArray, t_s: float) -> IntArray:
+        """The ids of the confirmed rows `ending` (a mask) that end at `t_s`, and of the remembered
+        tracks whose memory ran out. With `relink_memory_s`, the confirmed rows `timed_out` in the
+        picture (not those whose person walked out of it, unseen_s infinite) are remembered instead,
+        until a new track takes their id or the memory runs out (`_relink`)."""
+        table = self._table
+        remembered = timed_out & table.confirmed & np.isfinite(table.unseen_s) & (self._relink_memory_s > 0)
+        self._lost.add(table, remembered, t_s + self._relink_memory_s)
+        return np.concatenate([table.ids[ending & table.confirmed & ~remembered], self._lost.expire(t_s)])
 
     def _extend_seen_area(self) -> None:
         """Grow the seen area to hold the confirmed tracks matched in this update."""
