@@ -85,7 +85,7 @@ filter spent most of its time in NumPy call overhead on 4x4 matrices.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import numpy.typing as npt
@@ -174,6 +174,14 @@ def _cheapest_pairs(cost: FloatArray) -> tuple[Rows, Rows]:
     return rows[real], cols[real]
 
 
+def _keep_rows(table: _TrackTable | _LostTracks, kept: BoolArray) -> None:
+    """Drop the rows of every array of `table` (a row per track) where `kept` is False."""
+    if kept.all():
+        return
+    for field in fields(table):
+        setattr(table, field.name, getattr(table, field.name)[kept])
+
+
 @dataclass
 class _TrackTable:
     """Every track's filter and counters, one row per track, in the order the tracks started.
@@ -243,28 +251,7 @@ class _TrackTable:
 
     def keep(self, kept: BoolArray) -> None:
         """Drop the rows where `kept` is False, and with them all the state of those tracks."""
-        if kept.all():
-            return
-        self.ids = self.ids[kept]
-        self.states = self.states[kept]
-        self.covariances = self.covariances[kept]
-        self.hits = self.hits[kept]
-        self.unseen_s = self.unseen_s[kept]
-        self.confirmed = self.confirmed[kept]
-        self.matched_now = self.matched_now[kept]
-        self.misses = self.misses[kept]
-        self.scores = self.scores[kept]
-        self.origins_m = self.origins_m[kept]
-        self.born_t_s = self.born_t_s[kept]
-        self.last_seen_m = self.last_seen_m[kept]
-        self.last_seen_t_s = self.last_seen_t_s[kept]
-        self.appearance = self.appearance[kept]
-        self.updates = self.updates[kept]
-        self.carriers = self.carriers[kept]
-        self.riding_since_t_s = self.riding_since_t_s[kept]
-        self.height_sums = self.height_sums[kept]
-        self.height_counts = self.height_counts[kept]
-        self.detections = self.detections[kept]
+        _keep_rows(self, kept)
 
     def append(
         self,
@@ -371,13 +358,7 @@ class _LostTracks:
         return ids
 
     def _keep(self, kept: BoolArray) -> None:
-        if kept.all():
-            return
-        self.ids = self.ids[kept]
-        self.last_seen_m = self.last_seen_m[kept]
-        self.last_seen_t_s = self.last_seen_t_s[kept]
-        self.appearance = self.appearance[kept]
-        self.until_t_s = self.until_t_s[kept]
+        _keep_rows(self, kept)
 
 
 class KalmanTracker:
