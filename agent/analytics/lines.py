@@ -139,16 +139,13 @@ class LineCounter:
     def _firm_sides(self, distances_m: np.ndarray, detected_m: np.ndarray | None) -> np.ndarray:
         """The side (+1 in, -1 out, 0 neither) each track is firmly on, from its signed distance
         `distances_m` (N,) m from the line and, when given, where its detection put it (N, 2) m."""
-        nearest_m = distances_m
+        hysteresis_m = max(self._hysteresis_m, 1e-12)
+        nearer_in_m = farther_in_m = distances_m
         if detected_m is not None:
             detected_distances_m = self.line.signed_distance_m(detected_m)
-            nearest_m = np.where(
-                np.sign(distances_m) == np.sign(detected_distances_m),
-                np.sign(distances_m) * np.minimum(np.abs(distances_m), np.abs(detected_distances_m)),
-                0.0,
-            )
-        firm = np.abs(nearest_m) >= max(self._hysteresis_m, 1e-12)
-        return np.where(firm, np.sign(nearest_m), 0).astype(int)
+            nearer_in_m = np.minimum(distances_m, detected_distances_m)
+            farther_in_m = np.maximum(distances_m, detected_distances_m)
+        return (nearer_in_m >= hysteresis_m).astype(int) - (farther_in_m <= -hysteresis_m)
 
 
 def _direction(side: int) -> Direction:

@@ -604,9 +604,14 @@ class KalmanTracker:
         picture (not those whose person walked out of it, unseen_s infinite) are remembered instead,
         until a new track takes their id or the memory runs out (`_relink`)."""
         table = self._table
-        remembered = timed_out & table.confirmed & np.isfinite(table.unseen_s) & (self._relink_memory_s > 0)
-        self._lost.add(table, remembered, t_s + self._relink_memory_s)
-        return np.concatenate([table.ids[ending & table.confirmed & ~remembered], self._lost.expire(t_s)])
+        ending = ending & table.confirmed
+        if self._relink_memory_s > 0 and timed_out.any():
+            remembered = timed_out & table.confirmed & np.isfinite(table.unseen_s)
+            self._lost.add(table, remembered, t_s + self._relink_memory_s)
+            ending &= ~remembered
+        if not len(self._lost):
+            return table.ids[ending]
+        return np.concatenate([table.ids[ending], self._lost.expire(t_s)])
 
     def _extend_seen_area(self) -> None:
         """Grow the seen area to hold the confirmed tracks matched in this update."""
