@@ -235,8 +235,9 @@ def tracker_config(name: str, overhead: bool = False, views: int = 1) -> Tracker
     `faint_apart_m` `HEAD_FAINT_APART_M`, its
     `measurement_m` `HEAD_POINT_NOISE_M`, its `appearance_weight_m`
     `HEAD_APPEARANCE_WEIGHT_M`, its `show_missed` `HEAD_SHOW_MISSED`, its `relink_speed_m_s`
-    `HEAD_RELINK_SPEED_M_S`, its `relink_memory_s` `HEAD_RELINK_MEMORY_S`, its `hidden_within_m` `HEAD_HIDDEN_WITHIN_M` and its `min_track_score`
-    `HEAD_MIN_TRACK_SCORE_BY_VIEWS[views]`, as the installer writes them.
+    `HEAD_RELINK_SPEED_M_S`, its `relink_memory_s` `HEAD_RELINK_MEMORY_S`, its `hidden_within_m`
+    `HEAD_HIDDEN_WITHIN_M` and its `min_track_score` `HEAD_MIN_TRACK_SCORE_BY_VIEWS[views]`, as the
+    installer writes them.
 
     Raises:
         ValueError: another name, or `views` not 1, 2 or 4.
