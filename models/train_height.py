@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from simdata import TRAIN_SEED_BASE, head_truth, training_episode
 
-from agent.detect.person_height import CROP_PX, head_crops, height_to_scale
+from agent.detect.person_height import CROP_PLANE_M, CROP_PX, head_crops, height_to_scale
 from agent.sim.people import Person
 
 HEIGHTS_M = (1.0, 2.05)  # the range every rendered person's height is drawn from (uniform)
@@ -46,7 +46,9 @@ def episode_crops(seed: int, uniform: bool, frames: int = 12) -> tuple[np.ndarra
         image = renderer.frame(float(t_s))
         heads, tops_m, _, inside = head_truth(renderer.camera, people, float(t_s))
         jittered = heads[inside] + rng.normal(0, POINT_NOISE_PX * width / 640, (int(inside.sum()), 2))
-        found, whole = head_crops(image, renderer.camera, jittered)
+        found, whole = head_crops(
+            image, renderer.camera, renderer.camera.pixels_to_floor(jittered, CROP_PLANE_M)
+        )
         crops.append(found[whole])
         targets.append(height_to_scale(renderer.camera, tops_m[inside][whole]))
     return np.concatenate(crops), np.concatenate(targets)

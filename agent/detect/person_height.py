@@ -75,17 +75,17 @@ HEIGHT_RANGE_M = (0.8, 2.2)
 
 
 def head_crops(
-    image: npt.NDArray[np.uint8], camera: CameraModel, heads_px: FloatArray
+    image: npt.NDArray[np.uint8], camera: CameraModel, tops_m: FloatArray
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
-    """The crops (N, CROP_PX, CROP_PX, 3) around the head tops `heads_px` (N, 2) of `image` (BGR, as
-    `camera` sees it), and a mask (N,) of those whose square lies wholly inside the image (the others
-    are left black). `camera` must be sized as `image` is."""
-    count = len(heads_px)
+    """The crops (N, CROP_PX, CROP_PX, 3) of `image` (BGR, as `camera` sees it) around the head tops
+    whose rays cross the crop plane at `tops_m` (N, 2) m (`camera.pixels_to_floor(heads_px,
+    CROP_PLANE_M)` for head tops in pixels), and a mask (N,) of those whose square lies wholly inside
+    the image (the others are left black). `camera` must be sized as `image` is."""
+    count = len(tops_m)
     crops = np.zeros((count, CROP_PX, CROP_PX, 3), np.uint8)
     if not count:
         return crops, np.zeros(0, bool)
-    centres_m = camera.pixels_to_floor(heads_px, CROP_PLANE_M)
-    knots_m = centres_m[:, None, :] + _KNOT_GRID_M[None, :, :]
+    knots_m = tops_m[:, None, :] + _KNOT_GRID_M[None, :, :]
     knots_px = camera.floor_to_pixels(knots_m.reshape(-1, 2), CROP_PLANE_M).reshape(count, _KNOTS, _KNOTS, 2)
     height_px, width_px = image.shape[:2]
     with np.errstate(invalid="ignore"):
@@ -175,12 +175,15 @@ class PersonHeights:
         return (self._frames - 1) % self._every == 0
 
     def heights_m(
-        self, image: npt.NDArray[np.uint8], camera: CameraModel, heads_px: FloatArray
+        self, image: npt.NDArray[np.uint8], camera: CameraModel, points_m: FloatArray, point_height_m: float
     ) -> FloatArray:
-        """The height (m) of each person whose head top is at `heads_px` (N, 2) in `image` (BGR, the
-        size `camera` is), within `HEIGHT_RANGE_M`; NaN where the crop leaves the picture."""
-        heights = np.full(len(heads_px), np.nan)
-        crops, inside = head_crops(image, camera, heads_px)
+        """The height (m) of each person whose head top `camera` took to the floor at `points_m` (N, 2)
+        m at `point_height_m` (a projector's points), in `image` (BGR, the size `camera` is), within
+        `HEIGHT_RANGE_M`; NaN where the crop leaves the picture. The rays are followed to the crop
+        plane by `ray_spread`, not through the lens again."""
+        heights = np.full(len(points_m), np.nan)
+        tops_m = place_at_heights(camera, point_height_m, points_m, np.full(len(points_m), CROP_PLANE_M))
+        crops, inside = head_crops(image, camera, tops_m)
         if not inside.any():
             return heights
         batch = np.ascontiguousarray(crops[inside].transpose(0, 3, 1, 2), dtype=np.float32) / 255.0

@@ -169,13 +169,14 @@ class FloorCounting:
             return self.count(points)
         self._placing = projector
         step = self.count(points)
-        # Heights only for the tracks that still want readings (a track's first few): their head tops
-        # are where the projector shows their points at its point height.
+        # Heights only for the tracks that still want readings (a track's first few).
         if heights.due() and isinstance(tracker, KalmanTracker):
             wanted = tracker.detections_wanting_heights()
             if len(wanted):
-                heads_px = projector.camera.floor_to_pixels(points.points_m[wanted], projector.point_height_m)
-                tracker.add_heights(wanted, heights.heights_m(image, projector.camera, heads_px))
+                read_m = heights.heights_m(
+                    image, projector.camera, points.points_m[wanted], projector.point_height_m
+                )
+                tracker.add_heights(wanted, read_m)
         return step
 
     def _placed(self, tracks: Tracks) -> Tracks:

@@ -52,7 +52,8 @@ def _disc_image(
 def _seen_radius_m(camera: CameraModel, floor_m: tuple[float, float], top_m: float, radius_m: float) -> float:
     """The radius (m at the crop plane) of a disc at `top_m` as its crop shows it (its darkness summed)."""
     image = _disc_image(camera, floor_m, top_m, radius_m)
-    crops, inside = head_crops(image, camera, camera.floor_to_pixels(np.array([floor_m]), top_m))
+    top_px = camera.floor_to_pixels(np.array([floor_m]), top_m)
+    crops, inside = head_crops(image, camera, camera.pixels_to_floor(top_px, CROP_PLANE_M))
     assert inside.tolist() == [True] and crops.shape == (1, CROP_PX, CROP_PX, 3)
     dark_px = float((255.0 - crops[0, :, :, 0]).sum() / 255.0)  # the disc's area in crop pixels
     return float(np.sqrt(dark_px / np.pi) * CROP_SIZE_M / CROP_PX)
@@ -76,7 +77,8 @@ def test_a_crop_shows_a_head_at_the_scale_its_height_gives(kind: str, top_m: flo
 def test_a_crop_that_leaves_the_picture_is_flagged() -> None:
     camera = _camera()
     image = np.zeros((480, 640, 3), np.uint8)
-    _, inside = head_crops(image, camera, np.array([[320.0, 240.0], [2.0, 240.0], [320.0, 478.0]]))
+    heads_px = np.array([[320.0, 240.0], [2.0, 240.0], [320.0, 478.0]])
+    _, inside = head_crops(image, camera, camera.pixels_to_floor(heads_px, CROP_PLANE_M))
     assert inside.tolist() == [True, False, False]
     crops, inside = head_crops(image, camera, np.zeros((0, 2)))
     assert crops.shape == (0, CROP_PX, CROP_PX, 3) and inside.shape == (0,)
@@ -119,7 +121,7 @@ def test_heights_are_due_on_one_detected_frame_in_every() -> None:
     image = np.full((480, 640, 3), 128, np.uint8)
     heads = np.array([[320.0, 240.0], [1.0, 1.0]])
     assert [reader.due() for _ in range(7)] == [True, False, False, True, False, False, True]
-    first = reader.heights_m(image, camera, heads)
+    first = reader.heights_m(image, camera, camera.pixels_to_floor(heads, 1.7), 1.7)
     assert np.isnan(first[1]) and 0.8 <= first[0] <= 2.2  # the corner crop leaves the picture
 
 
@@ -131,7 +133,8 @@ def test_the_shipped_model_reads_heights_better_than_one_guess(name: str) -> Non
     readings: dict[float, list[float]] = {}
     for frame in itertools.islice(evaluation_clip(name, 4, fps=1.0, width_px=480, height_px=360), 40):
         seen = frame.in_view
-        heights = reader.heights_m(frame.image, frame.camera, frame.heads_px[seen])
+        tops_m = frame.camera.pixels_to_floor(frame.heads_px[seen], 1.7)
+        heights = reader.heights_m(frame.image, frame.camera, tops_m, 1.7)
         for true_m, read_m in zip(frame.heights_m[seen], heights, strict=True):
             if np.isfinite(read_m):
                 readings.setdefault(float(true_m), []).append(float(read_m))
