@@ -20,17 +20,16 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from simdata import TRAIN_SEED_BASE, training_episode
-from train_height import _uniform_heights, episode_crops
+from train_height import _uniform_heights, episode_crops_of
 
 UNIFORM_FROM, OWN_FROM = TRAIN_SEED_BASE + 50000, TRAIN_SEED_BASE + 60000
 
 
 def episode(seed: int) -> tuple[np.ndarray, np.ndarray, str]:
     """Crops and targets of training seed `seed` (uniform heights below `OWN_FROM`), and its lens kind."""
-    uniform = seed < OWN_FROM
-    kind = training_episode(seed, _uniform_heights(seed) if uniform else None).renderer.camera.kind
-    crops, targets = episode_crops(seed, uniform)
-    return crops, targets, kind
+    rendered = training_episode(seed, _uniform_heights(seed) if seed < OWN_FROM else None)
+    crops, targets = episode_crops_of(rendered)
+    return crops, targets, rendered.renderer.camera.kind
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from simdata import TRAIN_SEED_BASE, head_truth, training_episode
+from simdata import TRAIN_SEED_BASE, TrainingEpisode, head_truth, training_episode
 
 from agent.detect.person_height import CROP_PLANE_M, CROP_PX, head_crops, height_to_scale
 from agent.sim.people import Person
@@ -37,7 +37,11 @@ POINT_NOISE_PX = 1.5  # the detector's head-point scatter (std, px at 640 wide),
 def episode_crops(seed: int, uniform: bool, frames: int = 12) -> tuple[np.ndarray, np.ndarray]:
     """Crops (M, CROP_PX, CROP_PX, 3) and targets `log s` (M,) of `frames` frames of training seed `seed`,
     its people at the heights the scenario gives them or, `uniform`, re-drawn from `HEIGHTS_M`."""
-    episode = training_episode(seed, _uniform_heights(seed) if uniform else None)
+    return episode_crops_of(training_episode(seed, _uniform_heights(seed) if uniform else None), frames)
+
+
+def episode_crops_of(episode: TrainingEpisode, frames: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Crops and targets of `frames` frames of `episode` (see `episode_crops`)."""
     renderer, people, rng = episode.renderer, episode.people, episode.rng
     width = renderer.camera.width_px
     crops, targets = [np.zeros((0, CROP_PX, CROP_PX, 3), np.uint8)], [np.zeros(0)]
