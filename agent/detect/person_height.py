@@ -19,6 +19,17 @@ times as large as one at the plane. A small network
 `models/train_height.py`) reads `log s` from the crop; the height follows
 from the camera's height. Nothing of the crop is kept: it lives in memory
 for the one inference, like the frame.
+
+A network trained with a loss on each crop reads what is likeliest for that
+one crop, so it pulls every reading towards the heights it saw most: the
+shipped one reads a pinhole's 1.94 m cleaner about 1.83 m, every time. A
+model may carry, per lens kind, the line its readings follow against the
+truth in `log s` (`read = a + b true`, metadata `read_line_<kind>` = "a b",
+measured and written by `models/fit_height_readings.py --write KIND`);
+`PersonHeights` then reads `(read - a) / b`, which is right on average for
+every height, at the cost of 1 / b times the scatter of one reading. A
+track averages its readings (`agent.track.kalman`), so the scatter shrinks
+and the pull would not.
 """
 
 from __future__ import annotations
@@ -72,6 +83,8 @@ def _cubic_weights(knots: int, samples: int) -> FloatArray:
 _KNOTS_TO_SAMPLES = _cubic_weights(_KNOTS, CROP_PX)
 # Heights outside this range (m) are not people standing: a reading there is clipped to it.
 HEIGHT_RANGE_M = (0.8, 2.2)
+READ_LINE_KEY = "read_line_"  # + a lens kind: the model's metadata key of that lens's line (module docstring)
+_READ_SLOPES = (0.3, 1.5)  # a line's slope `b` outside this range is no calibration of a height network
 
 
 def head_crops(
@@ -143,12 +156,17 @@ class PersonHeights:
     """The height network (`models/footfall_height.onnx`) in ONNX Runtime, read on one detected frame
     in `every` (`due`).
 
+    Readings under a lens kind whose line the model carries are undone by it (module docstring), unless
+    `read_lines` is False (the network's readings as they are, to compare: `models/evaluate_height.py`).
+
     Raises:
         FileNotFoundError: the model file is missing (named).
-        ValueError: the model does not take (N, 3, CROP_PX, CROP_PX) crops (named), or `every` < 1.
+        ValueError: the model does not take (N, 3, CROP_PX, CROP_PX) crops (named), a `read_line_`
+            metadata value is not two numbers with a slope in `_READ_SLOPES` (model and key named),
+            or `every` < 1.
     """
 
-    def __init__(self, model: Path, every: int = 1, threads: int = 1) -> None:
+    def __init__(self, model: Path, every: int = 1, threads: int = 1, read_lines: bool = True) -> None:
         if every < 1:
             raise ValueError(f"every is {every}, should be >= 1")
         self._every = every
@@ -167,6 +185,8 @@ class PersonHeights:
                 f"{[i.shape for i in inputs]}"
             )
         self._input = inputs[0].name
+        lines = _read_lines(model, self._session.get_modelmeta().custom_metadata_map)
+        self._read_lines = lines if read_lines else {}
 
     def due(self) -> bool:
         """Whether to read heights on this detected frame: the first, and one in `every` after it
@@ -187,6 +207,32 @@ class PersonHeights:
         if not inside.any():
             return heights
         batch = np.ascontiguousarray(crops[inside].transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
-        (log_scale,) = self._session.run(None, {self._input: batch})
-        heights[inside] = np.clip(scale_to_height_m(camera, np.ravel(log_scale)), *HEIGHT_RANGE_M)
+        (read,) = self._session.run(None, {self._input: batch})
+        log_scale = np.ravel(read).astype(float)
+        if camera.kind in self._read_lines:
+            intercept, slope = self._read_lines[camera.kind]
+            log_scale = (log_scale - intercept) / slope
+        heights[inside] = np.clip(scale_to_height_m(camera, log_scale), *HEIGHT_RANGE_M)
         return heights
+
+
+def _read_lines(model: Path, metadata: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """The lines `(a, b)` in `model`'s metadata (`READ_LINE_KEY` + lens kind: "a b"), per lens kind.
+
+    Raises:
+        ValueError: a value is not two numbers, or its slope is outside `_READ_SLOPES` (named).
+    """
+    lines: dict[str, tuple[float, float]] = {}
+    for key, value in metadata.items():
+        if not key.startswith(READ_LINE_KEY):
+            continue
+        try:
+            intercept, slope = (float(number) for number in value.split())
+        except ValueError:
+            raise ValueError(f"{model}: metadata {key} is {value!r}, expected two numbers 'a b'") from None
+        if not _READ_SLOPES[0] <= slope <= _READ_SLOPES[1]:
+            raise ValueError(
+                f"{model}: metadata {key} has slope {slope}, expected {_READ_SLOPES[0]}-{_READ_SLOPES[1]}"
+            )
+        lines[key.removeprefix(READ_LINE_KEY)] = (intercept, slope)
+    return lines
