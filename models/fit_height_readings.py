@@ -91,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {kind} | {label} | {len(chosen)} | {len(crops)} | {intercept:+.4f} + {slope:.3f} true | {residual:.4f} |"
             )
     for kind in args.write:
+        if kind not in uniform_lines:
+            raise SystemExit(
+                f"--write {kind}: no {kind} episode among the {len(seeds)} rendered; raise --episodes"
+            )
         write_line(args.model, kind, *uniform_lines[kind])
     return 0
 

@@ -134,16 +134,18 @@ def test_a_read_line_in_the_model_is_undone_under_its_lens_only(tmp_path: Path) 
     lined = PersonHeights(_with_read_lines(tmp_path / "lined.onnx", {"read_line_pinhole": "-0.02 0.8"}))
     for kind in ("pinhole", "fisheye"):
         camera = _camera(kind)
-        image = _disc_image(camera, (0.4, 0.3), 1.8, 0.1)
-        image = cv2.add(image, _disc_image(camera, (-0.8, 0.2), 1.55, 0.09)) // 2
+        image = np.minimum(
+            _disc_image(camera, (0.4, 0.3), 1.8, 0.1), _disc_image(camera, (-0.8, 0.2), 1.55, 0.09)
+        )
         heads_m = camera.pixels_to_floor(
-            camera.floor_to_pixels(np.array([[0.4, 0.3], [-0.8, 0.2]]), 1.8), 1.7
+            camera.floor_to_pixels(np.array([[0.4, 0.3], [-0.8, 0.2]]), np.array([1.8, 1.55])), 1.7
         )
         raw = height_to_scale(camera, plain.heights_m(image, camera, heads_m, 1.7))
         undone = height_to_scale(camera, lined.heights_m(image, camera, heads_m, 1.7))
         expected = (raw + 0.02) / 0.8 if kind == "pinhole" else raw
         assert undone == pytest.approx(expected, abs=1e-5)
-        assert np.abs(undone - raw).max() > (0.01 if kind == "pinhole" else -1)
+        if kind == "pinhole":
+            assert np.abs(undone - raw).min() > 0.01  # the line moves every reading
 
 
 @pytest.mark.parametrize(
