@@ -42,6 +42,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from agent.geometry.camera import CameraModel, ray_spread
+from agent.geometry.lens import DISTORTION_LENGTH
 from agent.types import FloatArray
 
 CROP_PLANE_M = 1.7  # the plane the crops are sampled on (m above the floor)
@@ -162,8 +163,8 @@ class PersonHeights:
     Raises:
         FileNotFoundError: the model file is missing (named).
         ValueError: the model does not take (N, 3, CROP_PX, CROP_PX) crops (named), a `read_line_`
-            metadata value is not two numbers with a slope in `_READ_SLOPES` (model and key named),
-            or `every` < 1.
+            metadata key names no lens kind or its value is not two numbers with a slope in
+            `_READ_SLOPES` (model and key named), or `every` < 1.
     """
 
     def __init__(self, model: Path, every: int = 1, threads: int = 1, read_lines: bool = True) -> None:
@@ -220,7 +221,8 @@ def _read_lines(model: Path, metadata: dict[str, str]) -> dict[str, tuple[float,
     """The lines `(a, b)` in `model`'s metadata (`READ_LINE_KEY` + lens kind: "a b"), per lens kind.
 
     Raises:
-        ValueError: a value is not two numbers, or its slope is outside `_READ_SLOPES` (named).
+        ValueError: a key names no lens kind, a value is not two numbers, or its slope is outside
+            `_READ_SLOPES` (named).
     """
     lines: dict[str, tuple[float, float]] = {}
     for key, value in metadata.items():
@@ -234,5 +236,10 @@ def _read_lines(model: Path, metadata: dict[str, str]) -> dict[str, tuple[float,
             raise ValueError(
                 f"{model}: metadata {key} has slope {slope}, expected {_READ_SLOPES[0]}-{_READ_SLOPES[1]}"
             )
-        lines[key.removeprefix(READ_LINE_KEY)] = (intercept, slope)
+        kind = key.removeprefix(READ_LINE_KEY)
+        if kind not in DISTORTION_LENGTH:
+            raise ValueError(
+                f"{model}: metadata {key} names no lens kind, expected one of {sorted(DISTORTION_LENGTH)}"
+            )
+        lines[kind] = (intercept, slope)
     return lines

@@ -162,6 +162,15 @@ def test_a_bad_read_line_is_named(tmp_path: Path, value: str, expected: str) -> 
         PersonHeights(model)
 
 
+def test_a_read_line_for_no_lens_kind_is_named(tmp_path: Path) -> None:
+    model = _with_read_lines(tmp_path / "bad.onnx", {"read_line_pinhol": "0.0 0.8"})
+    with pytest.raises(
+        ValueError,
+        match=r"bad.onnx: metadata read_line_pinhol names no lens kind, expected one of \['fisheye', 'pinhole'\]",
+    ):
+        PersonHeights(model)
+
+
 def test_heights_are_due_on_one_detected_frame_in_every() -> None:
     reader = PersonHeights(HEIGHT_MODEL, every=3)
     camera = _camera()
