@@ -1,6 +1,6 @@
 """Held-out accuracy of the height model: each person's height as it reads them, against the truth.
 
-    .venv/bin/python models/evaluate_height.py              # the model card's table, about 1 minute
+    .venv/bin/python models/evaluate_height.py              # the model card's table, about 15 s
     .venv/bin/python models/evaluate_height.py --raw        # the network's readings, no read line undone
 
 Clips: every named scenario exactly as defined (`agent.sim.scenarios`), seeds below the training seeds
