@@ -180,7 +180,8 @@ class Tracks:
     Track ids are ephemeral, process-local integers: they never leave the device. `heights_m` (N,),
     when the tracker was given heights: each track's mean height (m) read from the picture, NaN until
     it has enough readings. `detected_m` (N, 2), from a tracker that says so: where the detection that
-    renewed each track at this update put it (m), its position where none did.
+    renewed each track at this update put it (m), its position where none did. `born_m` (N, 2), from a
+    tracker that says so: where each track's first detection put it (m), before it was confirmed.
     """
 
     t_s: float
@@ -189,6 +190,7 @@ class Tracks:
     ended_ids: tuple[int, ...] = ()
     heights_m: FloatArray | None = None
     detected_m: FloatArray | None = None
+    born_m: FloatArray | None = None
 
     def __post_init__(self) -> None:
         _check_time("Tracks", self.t_s)
@@ -203,6 +205,9 @@ class Tracks:
                 self, "detected_m", _frozen_array("Tracks.detected_m", self.detected_m, (None, 2), float)
             )
             _check_same_length("Tracks", ids=self.ids, detected_m=self.detected_m)
+        if self.born_m is not None:
+            object.__setattr__(self, "born_m", _frozen_array("Tracks.born_m", self.born_m, (None, 2), float))
+            _check_same_length("Tracks", ids=self.ids, born_m=self.born_m)
         if len(np.unique(self.ids)) != len(self.ids):
             raise ValueError(f"Tracks.ids: expected unique ids, got {self.ids.tolist()}")
 

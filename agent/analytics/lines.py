@@ -9,9 +9,13 @@ shopper who stopped 0.166 m past the door was tracked 0.21 m past it, and
 counted in and out), and a detection jitters about where someone stands. Both
 modes only count a change of firm side whose path crossed the
 *segment* (not the line's infinite extension, supervision #518). A track
-first seen within `hysteresis_m` of the line (someone the detector found, or
-the tracker confirmed, only as they reached it) starts on the side it is on,
-so walking on from there across the line counts, and walking back does not:
+starts where its first detection put it (`Tracks.born_m`, when the tracker
+gives it; else where it is first seen), on the side that is on, firmly or not,
+and its path goes on from there: someone the detector found only as they
+reached the line, or the tracker confirmed only past it (`entrance` seed 14:
+a child hidden beside a parent, found 0.02 m inside the door and confirmed
+0.15 m outside it), counts when they walk on across it, and not when they
+walk back:
 
 - `immediate` counts at the moment the track becomes firm on the other side.
   A person who hesitates on the line, or whose position jitters across it,
@@ -81,27 +85,26 @@ class LineCounter:
         ids = tracks.ids.tolist()
         positions_m = tracks.positions_m.tolist()  # plain floats: no NumPy row per track in the loop
         distances = self.line.signed_distance_m(tracks.positions_m)
-        seen_on = np.sign(distances).astype(int)  # the side each track is on, firmly or not
         sides = self._firm_sides(distances, tracks.detected_m)
-        # One vectorised segment test for every track seen before, instead of one per track.
-        known = [i for i, track_id in enumerate(ids) if track_id in self._state]
+        # A track first seen starts where its first detection put it, when the tracker says (`born_m`),
+        # on the side that is on, firmly or not (0 exactly on the line); then this update moves it.
+        for i, track_id in enumerate(ids):
+            if track_id not in self._state:
+                born_m = tracks.positions_m[i] if tracks.born_m is None else tracks.born_m[i]
+                born_distance_m = float(self.line.signed_distance_m(born_m[None, :])[0])
+                on = int(np.sign(born_distance_m))
+                self._state[track_id] = _TrackOnLine(
+                    born_m.tolist(), born_distance_m, tracks.t_s, on, on, False, False
+                )
+        # One vectorised segment test for every track, instead of one per track.
         crossed = np.zeros(len(ids), dtype=bool)
-        if known:
-            previous = np.array([self._state[ids[i]].position_m for i in known])
-            crossed[known] = segments_cross(previous, tracks.positions_m[known], self._start, self._end)
-        for track_id, position, distance_m, on, side, crossed_now in zip(
-            ids,
-            positions_m,
-            distances.tolist(),
-            seen_on.tolist(),
-            sides.tolist(),
-            crossed.tolist(),
-            strict=True,
+        if ids:
+            previous = np.array([self._state[track_id].position_m for track_id in ids])
+            crossed = segments_cross(previous, tracks.positions_m, self._start, self._end)
+        for track_id, position, distance_m, side, crossed_now in zip(
+            ids, positions_m, distances.tolist(), sides.tolist(), crossed.tolist(), strict=True
         ):
-            state = self._state.get(track_id)
-            if state is None:  # first seen: the side it is on, firmly or not (0 exactly on the line)
-                self._state[track_id] = _TrackOnLine(position, distance_m, tracks.t_s, on, on, False, False)
-                continue
+            state = self._state[track_id]
             if crossed_now:
                 state.crossed_segment = state.ever_crossed = True
                 state.crossed_at_s = _crossing_time_s(state.distance_m, distance_m, state.t_s, tracks.t_s)
@@ -120,18 +123,18 @@ class LineCounter:
             state.firm_side = side
             state.crossed_segment = False
         for track_id in tracks.ended_ids:
-            state = self._state.pop(track_id, None)
+            ended = self._state.pop(track_id, None)
             if (
                 self._late
-                and state is not None
-                and state.ever_crossed
-                and state.first_side * state.firm_side < 0
+                and ended is not None
+                and ended.ever_crossed
+                and ended.first_side * ended.firm_side < 0
             ):
                 crossings.append(
                     LineCrossing(
                         self.line.name,
-                        _direction(state.firm_side),
-                        tracks.t_s if state.counted_at_s is None else state.counted_at_s,
+                        _direction(ended.firm_side),
+                        tracks.t_s if ended.counted_at_s is None else ended.counted_at_s,
                     )
                 )
         return crossings

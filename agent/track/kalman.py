@@ -627,7 +627,8 @@ class KalmanTracker:
         """The confirmed tracks to show at `t_s`: matched now, or missed at most `show_missed` times
         in a row with the prediction inside the seen area, or, while coasting, seen last time; and
         with `min_track_score`, only those whose average score is that high. Each carries where the
-        detection among `points_m` (N, 2) m that renewed it put it (`Tracks.detected_m`).
+        detection among `points_m` (N, 2) m that renewed it put it (`Tracks.detected_m`) and where its
+        first detection did (`Tracks.born_m`).
 
         A false track (a trolley's basket, a shoulder the model scores like a
         head for a few frames running) is confirmed as a person is, and the
@@ -666,6 +667,7 @@ class KalmanTracker:
             ended_ids=tuple(ended_ids.tolist()),
             heights_m=heights_m,
             detected_m=detected_m,
+            born_m=table.origins_m[shown],
         )
 
     def _associate(

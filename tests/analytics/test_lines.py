@@ -202,6 +202,26 @@ def test_someone_who_stops_short_of_the_hysteresis_is_not_carried_past_it(judged
     assert counted == ([] if judged_on == "tracker and detections" else ["in", "out"])
 
 
+@pytest.mark.parametrize("side_from", ["first detection", "confirmation"])
+def test_someone_first_found_at_the_line_is_counted_from_where_they_were_found(side_from: str) -> None:
+    """A child hidden beside a parent is first found 0.05 m inside the door walking out at 1 m/s
+    (`entrance` seed 14 at 83.0 s: 0.02 m); the track confirms on the third detection, already
+    0.15 m outside, within the 0.2 m hysteresis. Started on the side its first detection was on,
+    it counts `out` once firmly outside; started where it confirmed, it never changes side."""
+    tracker = KalmanTracker(min_hits=3)
+    counter = LineCounter(LINE, 0.2)
+    counted, first_reported_m = [], None
+    for i, y_m in enumerate(np.arange(0.05, -1.0, -0.1)):
+        tracks = tracker.update(FloorPoints(i / 10, np.array([[2.0, y_m]]), np.array([0.8])))
+        if len(tracks) and first_reported_m is None:
+            first_reported_m = float(tracks.positions_m[0, 1])
+        if side_from == "confirmation":
+            tracks = replace(tracks, born_m=None)
+        counted += [c.direction for c in counter.update(tracks)]
+    assert first_reported_m is not None and -0.2 < first_reported_m < 0
+    assert counted == (["out"] if side_from == "first detection" else [])
+
+
 def test_distance_to_a_line_is_to_the_segment_not_its_extension() -> None:
     distances = LINE.distance_m(np.array([[2.0, 0.5], [-3.0, 0.0], [7.0, -4.0], [1.0, 0.0]]))
     np.testing.assert_allclose(distances, [0.5, 3.0, 5.0, 0.0])
