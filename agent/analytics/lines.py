@@ -29,7 +29,9 @@ says: the moment the track's path last crossed the segment before it became
 firm on the side it is counted to, interpolated between the two updates on
 either side of the line. Someone who stops on the line for a while and then
 walks on is counted when they walk on, but timed when they stepped over
-(which is what the simulator's truth records too).
+(which is what the simulator's truth records too). A track that crossed
+between its first detection and its confirmation is timed at the update
+that first shows it (a few frames late: `born_m` has no time).
 
 Per-track state dies with the track.
 """
