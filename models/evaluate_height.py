@@ -16,6 +16,7 @@ Needs no torch.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -30,12 +31,14 @@ GUESS_M = 1.7
 
 
 def person_readings(
-    reader: PersonHeights, name: str, seed: int, every_s: float, noise_px: float
+    reader: PersonHeights, name: str, seed: int, every_s: float, noise_px: float, frames: int | None = None
 ) -> dict[float, list[float]]:
-    """Each person's readings (m) in scenario `name`'s clip `seed`, keyed by their true height (m)."""
+    """Each person's readings (m) in scenario `name`'s clip `seed` (its first `frames` frames read, or
+    all), keyed by their true height (m)."""
     rng = np.random.default_rng(seed)
     readings: dict[float, list[float]] = {}
-    for frame in evaluation_clip(name, seed, fps=1.0 / every_s, width_px=480, height_px=360):
+    clip = evaluation_clip(name, seed, fps=1.0 / every_s, width_px=480, height_px=360)
+    for frame in itertools.islice(clip, frames):
         seen = frame.in_view
         heads_px = frame.heads_px[seen] + rng.normal(0.0, noise_px, (int(seen.sum()), 2))
         heights = reader.heights_m(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import sys
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from agent.geometry.camera import CameraModel
 MODELS = Path(__file__).resolve().parents[2] / "models"
 sys.path.insert(0, str(MODELS))
 
-from simdata import evaluation_clip  # noqa: E402
+from evaluate_height import person_readings  # noqa: E402
 
 HEIGHT_MODEL = MODELS / "footfall_height.onnx"
 
@@ -188,15 +187,11 @@ def test_the_shipped_model_reads_heights_better_than_one_guess(name: str) -> Non
     the figures). Three clips, because one holds as few as three people and a median of three is one
     person's error."""
     reader = PersonHeights(HEIGHT_MODEL)
-    readings: dict[tuple[int, float], list[float]] = {}
-    for seed in (4, 5, 6):
-        for frame in itertools.islice(evaluation_clip(name, seed, fps=1.0, width_px=480, height_px=360), 40):
-            seen = frame.in_view
-            tops_m = frame.camera.pixels_to_floor(frame.heads_px[seen], 1.7)
-            heights = reader.heights_m(frame.image, frame.camera, tops_m, 1.7)
-            for true_m, read_m in zip(frame.heights_m[seen], heights, strict=True):
-                if np.isfinite(read_m):
-                    readings.setdefault((seed, float(true_m)), []).append(float(read_m))
+    readings = {
+        (seed, true_m): read
+        for seed in (4, 5, 6)
+        for true_m, read in person_readings(reader, name, seed, every_s=1.0, noise_px=0.0, frames=40).items()
+    }
     assert len(readings) >= 8
     errors = [abs(np.median(r) - h) for (_, h), r in readings.items()]
     guesses = [abs(1.7 - h) for _, h in readings]
