@@ -181,7 +181,9 @@ class Tracks:
     when the tracker was given heights: each track's mean height (m) read from the picture, NaN until
     it has enough readings. `detected_m` (N, 2), from a tracker that says so: where the detection that
     renewed each track at this update put it (m), its position where none did. `born_m` (N, 2), from a
-    tracker that says so: where each track's first detection put it (m), before it was confirmed.
+    tracker that says so: where each track's first detection put it (m), before it was confirmed; NaN
+    where that cannot tell where the person came from (they were there when the tracker started, or
+    came into view there).
     """
 
     t_s: float
@@ -206,7 +208,9 @@ class Tracks:
             )
             _check_same_length("Tracks", ids=self.ids, detected_m=self.detected_m)
         if self.born_m is not None:
-            object.__setattr__(self, "born_m", _frozen_array("Tracks.born_m", self.born_m, (None, 2), float))
+            object.__setattr__(
+                self, "born_m", _frozen_array("Tracks.born_m", self.born_m, (None, 2), float, allow_nan=True)
+            )
             _check_same_length("Tracks", ids=self.ids, born_m=self.born_m)
         if len(np.unique(self.ids)) != len(self.ids):
             raise ValueError(f"Tracks.ids: expected unique ids, got {self.ids.tolist()}")

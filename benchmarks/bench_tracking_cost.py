@@ -25,8 +25,9 @@ it; wall time is printed too). Building each library's input type from the
 arrays is included, since a user must do it:
 
 - `footfall track+line`: `FloorPoints` in metres -> `build_tracker` (the
-  `kalman` config's defaults) -> `build_line_counter` (default 0.2 m
-  hysteresis, immediate mode);
+  `kalman` config's defaults, and the floor square as the camera's view, as
+  the agent gives its tracker the floor its camera sees) ->
+  `build_line_counter` (default 0.2 m hysteresis, immediate mode);
 - `footfall full`: the same plus what the agent does per frame after the
   tracker: `ZoneWatcher.update` on four quadrant zones and
   `BucketContents.add` (line totals, zone occupancy, dwell and flow sets,
@@ -219,11 +220,11 @@ def run_ours(scene: Scene, *, full: bool = False, looks: bool = False) -> Run:
         )
     else:
         config = KalmanTrackerConfig(type="kalman")
-    tracker = build_tracker(config)
+    half = scene.side_m / 2
+    tracker = build_tracker(config, lambda points_m: np.all(np.abs(points_m) <= half, axis=1))
     line = _line_config(scene)
     assert isinstance(line, LineConfig)
     counter = build_line_counter(line)
-    half = scene.side_m / 2
     quadrants = [
         ZoneConfig(name=f"q{i}", polygon=[(0, 0), (sx * half, 0), (sx * half, sy * half), (0, sy * half)])
         for i, (sx, sy) in enumerate(((1, 1), (-1, 1), (-1, -1), (1, -1)))

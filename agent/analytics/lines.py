@@ -15,7 +15,13 @@ and its path goes on from there: someone the detector found only as they
 reached the line, or the tracker confirmed only past it (`entrance` seed 14:
 a child hidden beside a parent, found 0.02 m inside the door and confirmed
 0.15 m outside it), counts when they walk on across it, and not when they
-walk back:
+walk back. Where the tracker says the first detection cannot tell where the
+person came from (`born_m` NaN: they stood there when it started, or came
+into view there, at the picture's edge), the track starts where it is first
+seen, on a side only if firmly on it: someone standing within the
+hysteresis as counting starts (`entrance` seed 15: 6.3 cm outside the door),
+or walking into the picture there, is counted only once they have been
+firmly on one side and then on the other, as the simulator's truth counts:
 
 - `immediate` counts at the moment the track becomes firm on the other side.
   A person who hesitates on the line, or whose position jitters across it,
@@ -90,11 +96,17 @@ class LineCounter:
         sides = self._firm_sides(distances, tracks.detected_m)
         # A track first seen starts where its first detection put it, when the tracker says (`born_m`),
         # on the side that is on, firmly or not (0 exactly on the line); then this update moves it.
+        # Where the tracker cannot say (NaN), it starts where it is now, on a side only if firmly.
         for i, track_id in enumerate(ids):
             if track_id not in self._state:
                 born_m = tracks.positions_m[i] if tracks.born_m is None else tracks.born_m[i]
+                came_from_unknown = bool(np.isnan(born_m).any())
+                if came_from_unknown:
+                    born_m = tracks.positions_m[i]
                 born_distance_m = float(self.line.signed_distance_m(born_m[None, :])[0])
                 on = int(np.sign(born_distance_m))
+                if came_from_unknown and abs(born_distance_m) < self._hysteresis_m:
+                    on = 0
                 self._state[track_id] = _TrackOnLine(
                     born_m.tolist(), born_distance_m, tracks.t_s, on, on, False, False
                 )

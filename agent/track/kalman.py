@@ -210,6 +210,7 @@ class _TrackTable:
     scores: FloatArray
     origins_m: FloatArray  # (T, 2) m: each track's first detection
     born_t_s: FloatArray  # (T,) s: when
+    came_into_view: BoolArray  # (T,): the camera could have seen the person before that (`_start`)
     last_seen_m: FloatArray  # (T, 2) m: where each track was at its last renewing match
     last_seen_t_s: FloatArray  # (T,) s: when
     appearance: FloatArray  # (T, K) descriptors (NaN until seen); K = 0 until a detection brings one
@@ -235,6 +236,7 @@ class _TrackTable:
             np.zeros(0),
             np.zeros((0, 2)),
             np.zeros(0),
+            np.zeros(0, bool),
             np.zeros((0, 2)),
             np.zeros(0),
             np.zeros((0, 0)),
@@ -263,10 +265,12 @@ class _TrackTable:
         confirmed: bool,
         appearance: FloatArray | None,
         detections: Rows,
+        came_into_view: BoolArray,
     ) -> None:
         """Start one track per row of `positions_m` (N, 2), at rest, with ids from `first_id` on,
         its detection's score from `scores` (N,), looking like the rows of `appearance` (N, K; None:
-        not known), started by the detections `detections` (N,) of the current update."""
+        not known), started by the detections `detections` (N,) of the current update, each where the
+        camera could have seen its person come from or not (`came_into_view` (N,))."""
         count = len(positions_m)
         if appearance is None:
             appearance = np.full((count, self.appearance.shape[1]), np.nan)
@@ -285,6 +289,7 @@ class _TrackTable:
         self.scores = np.concatenate([self.scores, scores])
         self.origins_m = np.concatenate([self.origins_m, positions_m])
         self.born_t_s = np.concatenate([self.born_t_s, np.full(count, t_s)])
+        self.came_into_view = np.concatenate([self.came_into_view, came_into_view])
         self.last_seen_m = np.concatenate([self.last_seen_m, positions_m])
         self.last_seen_t_s = np.concatenate([self.last_seen_t_s, np.full(count, t_s)])
         self.appearance = np.concatenate([self.appearance, appearance])
@@ -479,6 +484,7 @@ class KalmanTracker:
         self._next_id = 1
         self._last_t_s: float | None = None
         self._given_heights = False  # whether any heights were added (`add_heights`)
+        self._detected_before = False  # whether an update has looked for people yet (`_start`)
         self._motion_dt_s = -1.0  # the interval `_motion_matrices` are for
         self._motion_matrices = (np.eye(4), np.zeros((4, 4)))
 
@@ -545,6 +551,7 @@ class KalmanTracker:
         ended_ids = self._ended_ids(ended & ~merged, timed_out, points.t_s)
         table.keep(~ended)
         self._start(points, left_high)
+        self._detected_before = True
         self._extend_seen_area()
         return self._report(points.t_s, ended_ids, coasting=False, points_m=points.points_m)
 
@@ -628,7 +635,8 @@ class KalmanTracker:
         in a row with the prediction inside the seen area, or, while coasting, seen last time; and
         with `min_track_score`, only those whose average score is that high. Each carries where the
         detection among `points_m` (N, 2) m that renewed it put it (`Tracks.detected_m`) and where its
-        first detection did (`Tracks.born_m`).
+        first detection did (`Tracks.born_m`; NaN where that cannot say where its person came from,
+        see `_start`).
 
         A false track (a trolley's basket, a shoulder the model scores like a
         head for a few frames running) is confirmed as a person is, and the
@@ -667,7 +675,7 @@ class KalmanTracker:
             ended_ids=tuple(ended_ids.tolist()),
             heights_m=heights_m,
             detected_m=detected_m,
-            born_m=table.origins_m[shown],
+            born_m=np.where(table.came_into_view[shown, None], table.origins_m[shown], np.nan),
         )
 
     def _associate(
@@ -1015,10 +1023,20 @@ class KalmanTracker:
         return points.appearance[rows]
 
     def _start(self, points: FloorPoints, rows: Rows) -> None:
-        """A tentative track (confirmed at once if `min_hits` is 1) at each detection `rows`."""
+        """A tentative track (confirmed at once if `min_hits` is 1) at each detection `rows`.
+
+        Where a track's first detection lies says where its person came from
+        (`Tracks.born_m`) only when the camera could have seen them before:
+        not at the tracker's first detection (they were standing there when
+        it started), nor at the picture's edge (`_well_inside`: they walked
+        into view there, from wherever beyond it).
+        """
         if not len(rows):
             return
         positions_m = points.points_m[rows]
+        came_into_view = np.full(len(rows), self._detected_before)
+        if self._detected_before:
+            came_into_view = np.isin(rows, self._well_inside(points.points_m, rows))
         self._table.append(
             self._next_id,
             points.t_s,
@@ -1028,6 +1046,7 @@ class KalmanTracker:
             self._min_hits <= 1,
             self._looks(points, rows),
             rows,
+            came_into_view,
         )
         self._next_id += len(positions_m)
 

@@ -210,16 +210,63 @@ def test_someone_first_found_at_the_line_is_counted_from_where_they_were_found(s
     it counts `out` once firmly outside; started where it confirmed, it never changes side."""
     tracker = KalmanTracker(min_hits=3)
     counter = LineCounter(LINE, 0.2)
+    parent = [(2.4, y_m) for y_m in np.arange(0.45, -1.5, -0.1)]  # found all along, 0.4 m beside
+    child = [(2.0, y_m) for y_m in np.arange(0.05, -1.0, -0.1)]  # found from the parent's 5th frame
     counted, first_reported_m = [], None
-    for i, y_m in enumerate(np.arange(0.05, -1.0, -0.1)):
-        tracks = tracker.update(FloorPoints(i / 10, np.array([[2.0, y_m]]), np.array([0.8])))
-        if len(tracks) and first_reported_m is None:
-            first_reported_m = float(tracks.positions_m[0, 1])
+    for i, parent_m in enumerate(parent):
+        points_m = np.array([parent_m] + ([child[i - 4]] if 4 <= i < 4 + len(child) else []))
+        tracks = tracker.update(FloorPoints(i / 10, points_m, np.full(len(points_m), 0.8)))
+        at_child = np.abs(tracks.positions_m[:, 0] - 2.0) < 0.2
+        if at_child.any() and first_reported_m is None:
+            first_reported_m = float(tracks.positions_m[at_child][0, 1])
         if side_from == "confirmation":
             tracks = replace(tracks, born_m=None)
         counted += [c.direction for c in counter.update(tracks)]
     assert first_reported_m is not None and -0.2 < first_reported_m < 0
-    assert counted == (["out"] if side_from == "first detection" else [])
+    assert counted == (["out", "out"] if side_from == "first detection" else ["out"])
+
+
+@pytest.mark.parametrize("found", ["as counting starts", "with counting running"])
+def test_someone_standing_at_the_line_as_counting_starts_is_on_neither_side(found: str) -> None:
+    """A shopper stands 0.06 m outside the door for 1 s and walks in (`entrance` seed 15: 6.3 cm
+    outside when the clip starts). Standing there as the tracker starts, nobody saw where they came
+    from: like the simulator's truth, the line takes no side for them until they are firmly on one,
+    and counts nothing. Found there with the tracker already running (someone detected elsewhere
+    first), they were missed on their way to it and count `in`."""
+    tracker = KalmanTracker(min_hits=3)
+    counter = LineCounter(LINE, 0.2)
+    counted = []
+    if found == "with counting running":
+        for i in range(3):
+            counted += counter.update(
+                tracker.update(FloorPoints(i / 10, np.array([[3.5, 2.0]]), np.array([0.8])))
+            )
+    start_s = 0.3 if found == "with counting running" else 0.0
+    ys_m = [-0.06] * 10 + list(np.arange(-0.06, 1.0, 0.12))
+    for i, y_m in enumerate(ys_m):
+        tracks = tracker.update(FloorPoints(start_s + i / 10, np.array([[2.0, y_m]]), np.array([0.8])))
+        counted += counter.update(tracks)
+    assert [c.direction for c in counted] == ([] if found == "as counting starts" else ["in"])
+
+
+@pytest.mark.parametrize("view", ["the camera's view", "no view"])
+def test_someone_coming_into_view_at_a_line_is_on_neither_side(view: str) -> None:
+    """Where a line reaches the picture's edge (x = 4.05 m here), someone walks into view 0.1 m inside
+    it and on, out across it: they came from beyond the picture, past the segment's end, not through
+    the door. Given the camera's view, the tracker says their first detection tells nothing of where
+    they came from (`Tracks.born_m` NaN), and the line counts nothing; without it, `out`."""
+
+    def in_view(points_m: np.ndarray) -> np.ndarray:
+        return np.asarray(points_m)[:, 0] <= 4.05
+
+    tracker = KalmanTracker(min_hits=3, in_view=in_view if view == "the camera's view" else None)
+    counter = LineCounter(LINE, 0.2)
+    tracker.update(FloorPoints(0.0, np.zeros((0, 2)), np.zeros(0)))  # counting already running
+    counted = []
+    for i in range(15):
+        walker_m = np.array([[4.0 - 0.09 * i, 0.1 - 0.1 * i]])
+        counted += counter.update(tracker.update(FloorPoints(0.1 + i / 10, walker_m, np.array([0.8]))))
+    assert [c.direction for c in counted] == ([] if view == "the camera's view" else ["out"])
 
 
 def test_distance_to_a_line_is_to_the_segment_not_its_extension() -> None:
