@@ -181,9 +181,10 @@ class Tracks:
     when the tracker was given heights: each track's mean height (m) read from the picture, NaN until
     it has enough readings. `detected_m` (N, 2), from a tracker that says so: where the detection that
     renewed each track at this update put it (m), its position where none did. `born_m` (N, 2), from a
-    tracker that says so: where each track's first detection put it (m), before it was confirmed; NaN
-    where that cannot tell where the person came from (they were there when the tracker started, or
-    came into view there).
+    tracker that says so: where each track's first detection put it (m), before it was confirmed.
+    `came_into_view` (N,), from a tracker that says so: whether the camera could have seen each
+    person before that first detection, so that it tells which way they came; False where they stood
+    there as the tracker started, or walked into the picture there, at its edge.
     """
 
     t_s: float
@@ -193,6 +194,7 @@ class Tracks:
     heights_m: FloatArray | None = None
     detected_m: FloatArray | None = None
     born_m: FloatArray | None = None
+    came_into_view: BoolArray | None = None
 
     def __post_init__(self) -> None:
         _check_time("Tracks", self.t_s)
@@ -208,10 +210,15 @@ class Tracks:
             )
             _check_same_length("Tracks", ids=self.ids, detected_m=self.detected_m)
         if self.born_m is not None:
-            object.__setattr__(
-                self, "born_m", _frozen_array("Tracks.born_m", self.born_m, (None, 2), float, allow_nan=True)
-            )
+            object.__setattr__(self, "born_m", _frozen_array("Tracks.born_m", self.born_m, (None, 2), float))
             _check_same_length("Tracks", ids=self.ids, born_m=self.born_m)
+        if self.came_into_view is not None:
+            object.__setattr__(
+                self,
+                "came_into_view",
+                _frozen_array("Tracks.came_into_view", self.came_into_view, (None,), bool),
+            )
+            _check_same_length("Tracks", ids=self.ids, came_into_view=self.came_into_view)
         if len(np.unique(self.ids)) != len(self.ids):
             raise ValueError(f"Tracks.ids: expected unique ids, got {self.ids.tolist()}")
 

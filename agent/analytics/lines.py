@@ -15,10 +15,10 @@ and its path goes on from there: someone the detector found only as they
 reached the line, or the tracker confirmed only past it (`entrance` seed 14:
 a child hidden beside a parent, found 0.02 m inside the door and confirmed
 0.15 m outside it), counts when they walk on across it, and not when they
-walk back. Where the tracker says the first detection cannot tell where the
-person came from (`born_m` NaN: they stood there when it started, or came
-into view there, at the picture's edge), the track starts where it is first
-seen, on a side only if firmly on it: someone standing within the
+walk back. Where the tracker says the first detection cannot tell which way
+the person came (`Tracks.came_into_view` False: they stood there when it
+started, or walked into the picture there, at its edge), the track starts
+there on a side only if firmly on it: someone standing within the
 hysteresis as counting starts (`entrance` seed 15: 6.3 cm outside the door),
 or walking into the picture there, is counted only once they have been
 firmly on one side and then on the other, as the simulator's truth counts:
@@ -95,17 +95,16 @@ class LineCounter:
         distances = self.line.signed_distance_m(tracks.positions_m)
         sides = self._firm_sides(distances, tracks.detected_m)
         # A track first seen starts where its first detection put it, when the tracker says (`born_m`),
-        # on the side that is on, firmly or not (0 exactly on the line); then this update moves it.
-        # Where the tracker cannot say (NaN), it starts where it is now, on a side only if firmly.
+        # on the side that is on, firmly or not (0 exactly on the line), or firmly only when the
+        # tracker says that detection cannot tell which way they came (`came_into_view`); then this
+        # update moves it.
         for i, track_id in enumerate(ids):
             if track_id not in self._state:
                 born_m = tracks.positions_m[i] if tracks.born_m is None else tracks.born_m[i]
-                came_from_unknown = bool(np.isnan(born_m).any())
-                if came_from_unknown:
-                    born_m = tracks.positions_m[i]
                 born_distance_m = float(self.line.signed_distance_m(born_m[None, :])[0])
                 on = int(np.sign(born_distance_m))
-                if came_from_unknown and abs(born_distance_m) < self._hysteresis_m:
+                came_unseen = tracks.came_into_view is not None and not tracks.came_into_view[i]
+                if came_unseen and abs(born_distance_m) < self._hysteresis_m:
                     on = 0
                 self._state[track_id] = _TrackOnLine(
                     born_m.tolist(), born_distance_m, tracks.t_s, on, on, False, False

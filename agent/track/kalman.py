@@ -635,8 +635,8 @@ class KalmanTracker:
         in a row with the prediction inside the seen area, or, while coasting, seen last time; and
         with `min_track_score`, only those whose average score is that high. Each carries where the
         detection among `points_m` (N, 2) m that renewed it put it (`Tracks.detected_m`) and where its
-        first detection did (`Tracks.born_m`; NaN where that cannot say where its person came from,
-        see `_start`).
+        first detection did (`Tracks.born_m`), and whether that says which way its person came
+        (`Tracks.came_into_view`, see `_start`).
 
         A false track (a trolley's basket, a shoulder the model scores like a
         head for a few frames running) is confirmed as a person is, and the
@@ -675,7 +675,8 @@ class KalmanTracker:
             ended_ids=tuple(ended_ids.tolist()),
             heights_m=heights_m,
             detected_m=detected_m,
-            born_m=np.where(table.came_into_view[shown, None], table.origins_m[shown], np.nan),
+            born_m=table.origins_m[shown],
+            came_into_view=table.came_into_view[shown],
         )
 
     def _associate(
@@ -1025,11 +1026,11 @@ class KalmanTracker:
     def _start(self, points: FloorPoints, rows: Rows) -> None:
         """A tentative track (confirmed at once if `min_hits` is 1) at each detection `rows`.
 
-        Where a track's first detection lies says where its person came from
-        (`Tracks.born_m`) only when the camera could have seen them before:
-        not at the tracker's first detection (they were standing there when
-        it started), nor at the picture's edge (`_well_inside`: they walked
-        into view there, from wherever beyond it).
+        Where a track's first detection lies (`Tracks.born_m`) says which way
+        its person came only when the camera could have seen them before
+        (`Tracks.came_into_view`): not at the tracker's first detection (they
+        were standing there when it started), nor at the picture's edge
+        (`_well_inside`: they walked into view there, from wherever beyond it).
         """
         if not len(rows):
             return

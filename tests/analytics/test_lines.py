@@ -249,12 +249,34 @@ def test_someone_standing_at_the_line_as_counting_starts_is_on_neither_side(foun
     assert [c.direction for c in counted] == ([] if found == "as counting starts" else ["in"])
 
 
+@pytest.mark.parametrize("started_at", ["first detection", "confirmation"])
+def test_someone_walking_up_to_a_line_as_counting_starts_is_counted_from_where_they_were_found(
+    started_at: str,
+) -> None:
+    """A shopper is 0.43 m outside the line as the tracker starts and walks in at 1.5 m/s (`checkout`
+    seed 8 at 0.0 s: 0.47 m, confirmed 0.19 m outside); the track confirms on the third detection,
+    about 0.17 m outside, within the 0.2 m hysteresis. Their first detection was firmly outside, which says which way they came: counted
+    `in`. Started where the track confirmed, with no side (as for someone standing there), it is
+    not."""
+    tracker = KalmanTracker(min_hits=3)
+    counter = LineCounter(LINE, 0.2)
+    counted, confirmed_m = [], []
+    for i, y_m in enumerate(np.arange(-0.43, 1.0, 0.15)):
+        tracks = tracker.update(FloorPoints(i / 10, np.array([[2.0, y_m]]), np.array([0.8])))
+        confirmed_m += tracks.positions_m[:, 1].tolist()
+        if started_at == "confirmation":
+            tracks = replace(tracks, born_m=tracks.positions_m)
+        counted += [c.direction for c in counter.update(tracks)]
+    assert -0.2 < confirmed_m[0] < 0
+    assert counted == (["in"] if started_at == "first detection" else [])
+
+
 @pytest.mark.parametrize("view", ["the camera's view", "no view"])
 def test_someone_coming_into_view_at_a_line_is_on_neither_side(view: str) -> None:
     """Where a line reaches the picture's edge (x = 4.05 m here), someone walks into view 0.1 m inside
     it and on, out across it: they came from beyond the picture, past the segment's end, not through
     the door. Given the camera's view, the tracker says their first detection tells nothing of where
-    they came from (`Tracks.born_m` NaN), and the line counts nothing; without it, `out`."""
+    they came from (`Tracks.came_into_view` False), and the line counts nothing; without it, `out`."""
 
     def in_view(points_m: np.ndarray) -> np.ndarray:
         return np.asarray(points_m)[:, 0] <= 4.05

@@ -671,20 +671,17 @@ def test_a_track_wants_no_more_heights_after_ten_readings() -> None:
     assert tracker.detections_wanting_heights().tolist() == [1]
 
 
-def test_a_first_detection_says_where_someone_came_from_only_if_they_could_have_been_seen_before() -> None:
-    """`Tracks.born_m` is where a track's first detection was, or NaN where that says nothing of where
-    the person came from: found at the tracker's first detection (standing there as it started), or
-    at the picture's edge (x = 5 m here: within `_EDGE_MARGIN_M` 0.2 m of it, they walked into view)."""
+def test_a_first_detection_says_which_way_someone_came_only_if_they_could_have_been_seen_before() -> None:
+    """`Tracks.born_m` is where each track's first detection was; `Tracks.came_into_view` says whether
+    that tells which way the person came: not for someone found at the tracker's first detection
+    (standing there as it started), nor at the picture's edge (x = 5 m here: within `_EDGE_MARGIN_M`
+    0.2 m of it, they walked into view); yes for someone found later, well inside the picture."""
     tracker = KalmanTracker(min_hits=2, in_view=lambda points_m: np.asarray(points_m)[:, 0] <= 5.0)
-    first = [(1.0, 1.0)]
-    later = [(1.0, 1.0), (3.0, 0.0), (4.9, -1.0)]  # someone found mid-view, someone at the edge
-    tracker.update(points(0.0, first))
+    later = [(1.0, 1.0), (3.0, 0.0), (4.9, -1.0)]  # found as it started, mid-view, at the edge
+    tracker.update(points(0.0, later[:1]))
     tracker.update(points(0.1, later))
     tracks = tracker.update(points(0.2, later))
-    assert tracks.born_m is not None
-    born = {
-        round(float(x), 1): born_m for (x, _), born_m in zip(tracks.positions_m, tracks.born_m, strict=True)
-    }
-    assert np.isnan(born[1.0]).all()
-    np.testing.assert_allclose(born[3.0], (3.0, 0.0))
-    assert np.isnan(born[4.9]).all()
+    assert tracks.born_m is not None and tracks.came_into_view is not None
+    order = np.argsort(tracks.positions_m[:, 0])
+    np.testing.assert_allclose(tracks.born_m[order], later)
+    assert tracks.came_into_view[order].tolist() == [False, True, False]
