@@ -255,9 +255,9 @@ def test_someone_walking_up_to_a_line_as_counting_starts_is_counted_from_where_t
 ) -> None:
     """A shopper is 0.43 m outside the line as the tracker starts and walks in at 1.5 m/s (`checkout`
     seed 8 at 0.0 s: 0.47 m, confirmed 0.19 m outside); the track confirms on the third detection,
-    about 0.17 m outside, within the 0.2 m hysteresis. Their first detection was firmly outside, which says which way they came: counted
-    `in`. Started where the track confirmed, with no side (as for someone standing there), it is
-    not."""
+    about 0.17 m outside, within the 0.2 m hysteresis. Their first detection was firmly outside,
+    which says which way they came: counted `in`. Started where the track confirmed, with no side
+    (as for someone standing there), it is not."""
     tracker = KalmanTracker(min_hits=3)
     counter = LineCounter(LINE, 0.2)
     counted, confirmed_m = [], []
