@@ -183,8 +183,8 @@ class Tracks:
     renewed each track at this update put it (m), its position where none did. `born_m` (N, 2), from a
     tracker that says so: where each track's first detection put it (m), before it was confirmed.
     `came_into_view` (N,), from a tracker that says so: whether the camera could have seen each
-    person before that first detection, so that it tells which way they came; False where they stood
-    there as the tracker started, or walked into the picture there, at its edge.
+    person before that first detection, so that it tells which way they came; False where they may
+    have stood there since the tracker started, or walked into the picture there, at its edge.
     """
 
     t_s: float

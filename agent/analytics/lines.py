@@ -16,8 +16,8 @@ reached the line, or the tracker confirmed only past it (`entrance` seed 14:
 a child hidden beside a parent, found 0.02 m inside the door and confirmed
 0.15 m outside it), counts when they walk on across it, and not when they
 walk back. Where the tracker says the first detection cannot tell which way
-the person came (`Tracks.came_into_view` False: they stood there when it
-started, or walked into the picture there, at its edge), the track starts
+the person came (`Tracks.came_into_view` False: they may have stood there
+since it started, or walked into the picture there, at its edge), the track starts
 there on a side only if firmly on it: someone standing within the
 hysteresis as counting starts (`entrance` seed 15: 6.3 cm outside the door),
 or walking into the picture there, is counted only once they have been

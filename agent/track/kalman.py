@@ -484,7 +484,7 @@ class KalmanTracker:
         self._next_id = 1
         self._last_t_s: float | None = None
         self._given_heights = False  # whether any heights were added (`add_heights`)
-        self._detected_before = False  # whether an update has looked for people yet (`_start`)
+        self._looking_since_s: float | None = None  # the first detecting update since the start (`_start`)
         self._motion_dt_s = -1.0  # the interval `_motion_matrices` are for
         self._motion_matrices = (np.eye(4), np.zeros((4, 4)))
 
@@ -509,6 +509,8 @@ class KalmanTracker:
         table.detections[:] = -1
         if not detected:
             return self._coast(points.t_s, dt_s)
+        if self._looking_since_s is None:
+            self._looking_since_s = points.t_s
         scores = points.scores
         high = np.flatnonzero(scores >= self._high)
         low = np.flatnonzero((scores >= self._low) & (scores < self._high))
@@ -551,7 +553,6 @@ class KalmanTracker:
         ended_ids = self._ended_ids(ended & ~merged, timed_out, points.t_s)
         table.keep(~ended)
         self._start(points, left_high)
-        self._detected_before = True
         self._extend_seen_area()
         return self._report(points.t_s, ended_ids, coasting=False, points_m=points.points_m)
 
@@ -594,6 +595,7 @@ class KalmanTracker:
         table = self._table
         ended_ids = tuple(table.ids[table.confirmed].tolist()) + tuple(self._lost.expire(np.inf).tolist())
         table.keep(np.zeros(len(table), dtype=bool))
+        self._looking_since_s = None  # whoever is found when it comes back may have been there all along
         return Tracks(t_s, np.zeros(0, np.int64), np.zeros((0, 2)), ended_ids=ended_ids)
 
     def _coast(self, t_s: float, dt_s: float) -> Tracks:
@@ -1027,16 +1029,20 @@ class KalmanTracker:
         """A tentative track (confirmed at once if `min_hits` is 1) at each detection `rows`.
 
         Where a track's first detection lies (`Tracks.born_m`) says which way
-        its person came only when the camera could have seen them before
-        (`Tracks.came_into_view`): not at the tracker's first detection (they
-        were standing there when it started), nor at the picture's edge
+        its person came only when the camera could have seen them come
+        (`Tracks.came_into_view`): not within `max_age_s` of the first
+        detecting update since the tracker started or its source stopped
+        (`end_all`), for someone missed that long is still the person who was
+        there (they may have been standing there all along), nor within
+        `_EDGE_MARGIN_M` of the picture's edge along the floor's axes
         (`_well_inside`: they walked into view there, from wherever beyond it).
         """
         if not len(rows):
             return
         positions_m = points.points_m[rows]
-        came_into_view = np.full(len(rows), self._detected_before)
-        if self._detected_before:
+        looking_s = 0.0 if self._looking_since_s is None else points.t_s - self._looking_since_s
+        came_into_view = np.zeros(len(rows), dtype=bool)
+        if looking_s >= self._max_age_s:
             came_into_view = np.isin(rows, self._well_inside(points.points_m, rows))
         self._table.append(
             self._next_id,

@@ -207,14 +207,17 @@ def test_someone_first_found_at_the_line_is_counted_from_where_they_were_found(s
     """A child hidden beside a parent is first found 0.05 m inside the door walking out at 1 m/s
     (`entrance` seed 14 at 83.0 s: 0.02 m); the track confirms on the third detection, already
     0.15 m outside, within the 0.2 m hysteresis. Started on the side its first detection was on,
-    it counts `out` once firmly outside; started where it confirmed, it never changes side."""
-    tracker = KalmanTracker(min_hits=3)
+    it counts `out` once firmly outside; started where it confirmed, it never changes side. The
+    parent, found all along 0.4 m beside from 1.55 m inside, counts `out` either way; the child is
+    first found 1.1 s after the tracker started, so its first detection tells which way it came
+    (`Tracks.came_into_view`)."""
+    tracker = KalmanTracker(min_hits=3, max_age_s=1.0)
     counter = LineCounter(LINE, 0.2)
-    parent = [(2.4, y_m) for y_m in np.arange(0.45, -1.5, -0.1)]  # found all along, 0.4 m beside
-    child = [(2.0, y_m) for y_m in np.arange(0.05, -1.0, -0.1)]  # found from the parent's 5th frame
+    parent = [(2.4, y_m) for y_m in np.arange(1.55, -1.5, -0.1)]  # found all along, 0.4 m beside
+    child = [(2.0, y_m) for y_m in np.arange(0.05, -1.0, -0.1)]  # found from 1.1 s, the parent's 12th frame
     counted, first_reported_m = [], None
     for i, parent_m in enumerate(parent):
-        points_m = np.array([parent_m] + ([child[i - 4]] if 4 <= i < 4 + len(child) else []))
+        points_m = np.array([parent_m] + ([child[i - 11]] if 11 <= i < 11 + len(child) else []))
         tracks = tracker.update(FloorPoints(i / 10, points_m, np.full(len(points_m), 0.8)))
         at_child = np.abs(tracks.positions_m[:, 0] - 2.0) < 0.2
         if at_child.any() and first_reported_m is None:
@@ -226,27 +229,30 @@ def test_someone_first_found_at_the_line_is_counted_from_where_they_were_found(s
     assert counted == (["out", "out"] if side_from == "first detection" else ["out"])
 
 
-@pytest.mark.parametrize("found", ["as counting starts", "with counting running"])
+@pytest.mark.parametrize(
+    "found", ["as counting starts", "missed as counting starts", "with counting running"]
+)
 def test_someone_standing_at_the_line_as_counting_starts_is_on_neither_side(found: str) -> None:
     """A shopper stands 0.06 m outside the door for 1 s and walks in (`entrance` seed 15: 6.3 cm
-    outside when the clip starts). Standing there as the tracker starts, nobody saw where they came
-    from: like the simulator's truth, the line takes no side for them until they are firmly on one,
-    and counts nothing. Found there with the tracker already running (someone detected elsewhere
-    first), they were missed on their way to it and count `in`."""
-    tracker = KalmanTracker(min_hits=3)
+    outside when the clip starts). Standing there as the tracker starts, or missed by its first
+    detection and found 0.2 s later (within `max_age_s`, 1 s), they may have stood there all along:
+    like the simulator's truth, the line takes no side for them until they are firmly on one, and
+    counts nothing. Found there 1.1 s after the tracker started (someone else detected meanwhile),
+    they were missed on their way to it and count `in`."""
+    tracker = KalmanTracker(min_hits=3, max_age_s=1.0)
     counter = LineCounter(LINE, 0.2)
     counted = []
-    if found == "with counting running":
-        for i in range(3):
-            counted += counter.update(
-                tracker.update(FloorPoints(i / 10, np.array([[3.5, 2.0]]), np.array([0.8])))
-            )
-    start_s = 0.3 if found == "with counting running" else 0.0
+    looking = {"as counting starts": 0, "missed as counting starts": 2, "with counting running": 11}[found]
+    for i in range(looking):
+        counted += counter.update(
+            tracker.update(FloorPoints(i / 10, np.array([[3.5, 2.0]]), np.array([0.8])))
+        )
+    start_s = looking / 10
     ys_m = [-0.06] * 10 + list(np.arange(-0.06, 1.0, 0.12))
     for i, y_m in enumerate(ys_m):
         tracks = tracker.update(FloorPoints(start_s + i / 10, np.array([[2.0, y_m]]), np.array([0.8])))
         counted += counter.update(tracks)
-    assert [c.direction for c in counted] == ([] if found == "as counting starts" else ["in"])
+    assert [c.direction for c in counted] == ([] if found != "with counting running" else ["in"])
 
 
 @pytest.mark.parametrize("started_at", ["first detection", "confirmation"])
@@ -281,13 +287,15 @@ def test_someone_coming_into_view_at_a_line_is_on_neither_side(view: str) -> Non
     def in_view(points_m: np.ndarray) -> np.ndarray:
         return np.asarray(points_m)[:, 0] <= 4.05
 
-    tracker = KalmanTracker(min_hits=3, in_view=in_view if view == "the camera's view" else None)
+    tracker = KalmanTracker(
+        min_hits=3, max_age_s=1.0, in_view=in_view if view == "the camera's view" else None
+    )
     counter = LineCounter(LINE, 0.2)
-    tracker.update(FloorPoints(0.0, np.zeros((0, 2)), np.zeros(0)))  # counting already running
+    tracker.update(FloorPoints(0.0, np.zeros((0, 2)), np.zeros(0)))  # counting running for 1.1 s
     counted = []
     for i in range(15):
         walker_m = np.array([[4.0 - 0.09 * i, 0.1 - 0.1 * i]])
-        counted += counter.update(tracker.update(FloorPoints(0.1 + i / 10, walker_m, np.array([0.8]))))
+        counted += counter.update(tracker.update(FloorPoints(1.1 + i / 10, walker_m, np.array([0.8]))))
     assert [c.direction for c in counted] == ([] if view == "the camera's view" else ["out"])
 
 

@@ -673,15 +673,26 @@ def test_a_track_wants_no_more_heights_after_ten_readings() -> None:
 
 def test_a_first_detection_says_which_way_someone_came_only_if_they_could_have_been_seen_before() -> None:
     """`Tracks.born_m` is where each track's first detection was; `Tracks.came_into_view` says whether
-    that tells which way the person came: not for someone found at the tracker's first detection
-    (standing there as it started), nor at the picture's edge (x = 5 m here: within `_EDGE_MARGIN_M`
-    0.2 m of it, they walked into view); yes for someone found later, well inside the picture."""
-    tracker = KalmanTracker(min_hits=2, in_view=lambda points_m: np.asarray(points_m)[:, 0] <= 5.0)
-    later = [(1.0, 1.0), (3.0, 0.0), (4.9, -1.0)]  # found as it started, mid-view, at the edge
-    tracker.update(points(0.0, later[:1]))
-    tracker.update(points(0.1, later))
-    tracks = tracker.update(points(0.2, later))
+    that tells which way the person came: not for someone found within `max_age_s` (1 s) of the
+    tracker's first detecting update (they may have stood there since it started), nor for someone
+    found later at the picture's edge (x = 5 m here: within `_EDGE_MARGIN_M`, 0.2 m, of it, they
+    walked into view); yes for someone found later, well inside the picture. Once the source has
+    stopped (`end_all`), whoever is found next may have been there all along."""
+    tracker = KalmanTracker(
+        min_hits=2, max_age_s=1.0, in_view=lambda points_m: np.asarray(points_m)[:, 0] <= 5.0
+    )
+    early = [(1.0, 1.0), (2.0, 1.0)]  # found at the first update, and 0.5 s after it
+    later = [(3.0, 0.0), (4.9, -1.0)]  # found 1.1 s after it: mid-view, and at the edge
+    tracker.update(points(0.0, early[:1]))
+    tracker.update(points(0.5, early))
+    tracker.update(points(0.6, early))
+    tracker.update(points(1.1, early + later))
+    tracks = tracker.update(points(1.2, early + later))
     assert tracks.born_m is not None and tracks.came_into_view is not None
     order = np.argsort(tracks.positions_m[:, 0])
-    np.testing.assert_allclose(tracks.born_m[order], later)
-    assert tracks.came_into_view[order].tolist() == [False, True, False]
+    np.testing.assert_allclose(tracks.born_m[order], early + later, atol=1e-9)
+    assert tracks.came_into_view[order].tolist() == [False, False, True, False]
+    tracker.end_all(1.3)
+    tracker.update(points(2.0, [(3.0, 0.0)]))
+    tracks = tracker.update(points(2.1, [(3.0, 0.0)]))
+    assert tracks.came_into_view is not None and tracks.came_into_view.tolist() == [False]
