@@ -1035,7 +1035,8 @@ class KalmanTracker:
         (`end_all`), for someone missed that long is still the person who was
         there (they may have been standing there all along), nor within
         `_EDGE_MARGIN_M` of the picture's edge along the floor's axes
-        (`_well_inside`: they walked into view there, from wherever beyond it).
+        (`_well_inside`: they walked into view there, from wherever beyond it;
+        known only when the tracker is given the camera's view, `in_view`).
         """
         if not len(rows):
             return
