@@ -98,17 +98,18 @@ class LineCounter:
         # on the side that is on, firmly or not (0 exactly on the line), or firmly only when the
         # tracker says that detection cannot tell which way they came (`came_into_view`); then this
         # update moves it.
-        for i, track_id in enumerate(ids):
-            if track_id not in self._state:
-                born_m = tracks.positions_m[i] if tracks.born_m is None else tracks.born_m[i]
-                born_distance_m = float(self.line.signed_distance_m(born_m[None, :])[0])
-                on = int(np.sign(born_distance_m))
-                came_unseen = tracks.came_into_view is not None and not tracks.came_into_view[i]
-                if came_unseen and abs(born_distance_m) < self._hysteresis_m:
-                    on = 0
-                self._state[track_id] = _TrackOnLine(
-                    born_m.tolist(), born_distance_m, tracks.t_s, on, on, False, False
-                )
+        new = [i for i, track_id in enumerate(ids) if track_id not in self._state]
+        if new:
+            born_m = tracks.positions_m[new] if tracks.born_m is None else tracks.born_m[new]
+            born_distances_m = self.line.signed_distance_m(born_m)
+            born_sides = np.sign(born_distances_m).astype(int)
+            if tracks.came_into_view is not None:
+                unseen = ~tracks.came_into_view[new]
+                born_sides[unseen] = self._firm_sides(born_distances_m[unseen], None)
+            for i, at_m, distance_m, on in zip(
+                new, born_m.tolist(), born_distances_m.tolist(), born_sides.tolist(), strict=True
+            ):
+                self._state[ids[i]] = _TrackOnLine(at_m, distance_m, tracks.t_s, on, on, False, False)
         # One vectorised segment test for every track, instead of one per track.
         crossed = np.zeros(len(ids), dtype=bool)
         if ids:
