@@ -180,7 +180,11 @@ class Tracks:
     Track ids are ephemeral, process-local integers: they never leave the device. `heights_m` (N,),
     when the tracker was given heights: each track's mean height (m) read from the picture, NaN until
     it has enough readings. `detected_m` (N, 2), from a tracker that says so: where the detection that
-    renewed each track at this update put it (m), its position where none did. `born_m` (N, 2), from a
+    renewed each track at this update put it (m), its position where a faint one moved it, and where
+    its last detection put it where none matched it at this update. `missed` (N,), from such a
+    tracker: whether no detection matched each track at this update, so that it is shown at its
+    prediction (False for a hidden track riding with the person it hides behind, placed by their
+    detection, and for every track while the motion gate skips detection). `born_m` (N, 2), from a
     tracker that says so: where each track's first detection put it (m), before it was confirmed.
     `came_into_view` (N,), from a tracker that says so: whether the camera could have seen each
     person before that first detection, so that it tells which way they came; False where they may
@@ -195,6 +199,7 @@ class Tracks:
     detected_m: FloatArray | None = None
     born_m: FloatArray | None = None
     came_into_view: BoolArray | None = None
+    missed: BoolArray | None = None
 
     def __post_init__(self) -> None:
         _check_time("Tracks", self.t_s)
@@ -212,13 +217,11 @@ class Tracks:
         if self.born_m is not None:
             object.__setattr__(self, "born_m", _frozen_array("Tracks.born_m", self.born_m, (None, 2), float))
             _check_same_length("Tracks", ids=self.ids, born_m=self.born_m)
-        if self.came_into_view is not None:
-            object.__setattr__(
-                self,
-                "came_into_view",
-                _frozen_array("Tracks.came_into_view", self.came_into_view, (None,), bool),
-            )
-            _check_same_length("Tracks", ids=self.ids, came_into_view=self.came_into_view)
+        for name in ("came_into_view", "missed"):
+            flags = getattr(self, name)
+            if flags is not None:
+                object.__setattr__(self, name, _frozen_array(f"Tracks.{name}", flags, (None,), bool))
+                _check_same_length("Tracks", ids=self.ids, **{name: getattr(self, name)})
         if len(np.unique(self.ids)) != len(self.ids):
             raise ValueError(f"Tracks.ids: expected unique ids, got {self.ids.tolist()}")
 

@@ -35,6 +35,10 @@ from agent.types import Detections, FloorPoints, Frame, FrameMeta, LineCrossing,
             lambda: Tracks(0.0, np.array([1, 2]), np.zeros((2, 2)), came_into_view=np.ones(1, bool)),
             "ids=2, came_into_view=1",
         ),
+        (
+            lambda: Tracks(0.0, np.array([1, 2]), np.zeros((2, 2)), missed=np.ones(3, bool)),
+            "ids=2, missed=3",
+        ),
         (lambda: LineCrossing("door", "up", 0.0), "expected 'in' or 'out', got 'up'"),  # type: ignore[arg-type]
         (lambda: ZoneSample("z", -1, 0.0), "expected >= 0, got -1"),
         (lambda: FrameMeta(0, 0.0, 0, 10), "size must be positive, got 0x10 px"),

@@ -93,7 +93,7 @@ class LineCounter:
         ids = tracks.ids.tolist()
         positions_m = tracks.positions_m.tolist()  # plain floats: no NumPy row per track in the loop
         distances = self.line.signed_distance_m(tracks.positions_m)
-        sides = self._firm_sides(distances, tracks.detected_m)
+        sides = self._firm_sides(distances, tracks.detected_m, tracks.missed)
         # A track first seen starts where its first detection put it, when the tracker says (`born_m`),
         # on the side that is on, firmly or not (0 exactly on the line), or firmly only when the
         # tracker says that detection cannot tell which way they came (`came_into_view`); then this
@@ -153,16 +153,25 @@ class LineCounter:
                 )
         return crossings
 
-    def _firm_sides(self, distances_m: np.ndarray, detected_m: np.ndarray | None) -> np.ndarray:
+    def _firm_sides(
+        self, distances_m: np.ndarray, detected_m: np.ndarray | None, missed: np.ndarray | None = None
+    ) -> np.ndarray:
         """The side (+1 in, -1 out, 0 neither) each track is firmly on, from its signed distance
-        `distances_m` (N,) m from the line and, when given, where its detection put it (N, 2) m."""
+        `distances_m` (N,) m from the line and, when given, where its detection put it (N, 2) m;
+        for a track no detection matched now (`missed` (N,), when given), where its prediction is,
+        but only on the side its last detection was on."""
         hysteresis_m = max(self._hysteresis_m, 1e-12)
         nearer_in_m = farther_in_m = distances_m
-        if detected_m is not None:
-            detected_distances_m = self.line.signed_distance_m(detected_m)
+        detected_distances_m = None if detected_m is None else self.line.signed_distance_m(detected_m)
+        if detected_distances_m is not None:
             nearer_in_m = np.minimum(distances_m, detected_distances_m)
             farther_in_m = np.maximum(distances_m, detected_distances_m)
-        return (nearer_in_m >= hysteresis_m).astype(int) - (farther_in_m <= -hysteresis_m)
+        sides = (nearer_in_m >= hysteresis_m).astype(int) - (farther_in_m <= -hysteresis_m)
+        if missed is None or detected_distances_m is None or not missed.any():
+            return sides
+        predicted = (distances_m >= hysteresis_m).astype(int) - (distances_m <= -hysteresis_m)
+        last_detected = np.sign(detected_distances_m).astype(int)
+        return np.where(missed, np.where(predicted == last_detected, predicted, 0), sides)
 
 
 def _direction(side: int) -> Direction:

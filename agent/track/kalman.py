@@ -220,6 +220,7 @@ class _TrackTable:
     came_into_view: BoolArray  # (T,): the camera could have seen the person before that (`_start`)
     last_seen_m: FloatArray  # (T, 2) m: where each track was at its last renewing match
     last_seen_t_s: FloatArray  # (T,) s: when
+    last_detected_m: FloatArray  # (T, 2) m: where its last detection, renewing or faint, put it
     appearance: FloatArray  # (T, K) descriptors (NaN until seen); K = 0 until a detection brings one
     updates: IntArray
     carriers: IntArray
@@ -246,6 +247,7 @@ class _TrackTable:
             np.zeros(0, bool),
             np.zeros((0, 2)),
             np.zeros(0),
+            np.zeros((0, 2)),
             np.zeros((0, 0)),
             np.zeros(0, np.int64),
             np.zeros(0, np.int64),
@@ -298,6 +300,7 @@ class _TrackTable:
         self.born_t_s = np.concatenate([self.born_t_s, np.full(count, t_s)])
         self.came_into_view = np.concatenate([self.came_into_view, came_into_view])
         self.last_seen_m = np.concatenate([self.last_seen_m, positions_m])
+        self.last_detected_m = np.concatenate([self.last_detected_m, positions_m])
         self.last_seen_t_s = np.concatenate([self.last_seen_t_s, np.full(count, t_s)])
         self.appearance = np.concatenate([self.appearance, appearance])
         self.updates = np.concatenate([self.updates, np.ones(count, np.int64)])
@@ -643,9 +646,10 @@ class KalmanTracker:
         """The confirmed tracks to show at `t_s`: matched now, or missed at most `show_missed` times
         in a row with the prediction inside the seen area, or, while coasting, seen last time; and
         with `min_track_score`, only those whose average score is that high. Each carries where the
-        detection among `points_m` (N, 2) m that renewed it put it (`Tracks.detected_m`) and where its
-        first detection did (`Tracks.born_m`), and whether that says which way its person came
-        (`Tracks.came_into_view`, see `_start`).
+        detection among `points_m` (N, 2) m that renewed it put it (`Tracks.detected_m`), or, when no
+        detection matched it now (`Tracks.missed`: shown at its prediction), where its last one,
+        renewing or faint, did; where its first detection did (`Tracks.born_m`), and whether that
+        says which way its person came (`Tracks.came_into_view`, see `_start`).
 
         A false track (a trolley's basket, a shoulder the model scores like a
         head for a few frames running) is confirmed as a person is, and the
@@ -673,10 +677,14 @@ class KalmanTracker:
             heights_m[enough] = table.height_sums[shown][enough] / counts[enough]
         positions_m = table.states[shown, :2]
         detected_m = positions_m.copy()
+        missed = np.zeros(len(positions_m), dtype=bool)
         if points_m is not None:
             detections = table.detections[shown]
             renewed = detections >= 0
             detected_m[renewed] = points_m[detections[renewed]]
+            # A track riding with someone (`_ride`) is placed by their detection.
+            missed = ~table.matched_now[shown] & (table.carriers[shown] < 0)
+            detected_m[missed] = table.last_detected_m[shown][missed]
         return Tracks(
             t_s,
             table.ids[shown],
@@ -686,6 +694,7 @@ class KalmanTracker:
             detected_m=detected_m,
             born_m=table.origins_m[shown],
             came_into_view=table.came_into_view[shown],
+            missed=missed,
         )
 
     def _associate(
@@ -1132,6 +1141,7 @@ class KalmanTracker:
         innovation = positions_m - states[:, :2]
         table.states[tracks] = states + (gain @ innovation[:, :, None])[:, :, 0]
         table.covariances[tracks] = covariances - gain @ covariances[:, :2, :]  # (I - K H) P
+        table.last_detected_m[tracks] = positions_m
         if renew:
             table.last_seen_m[tracks] = table.states[tracks, :2]
             table.last_seen_t_s[tracks] = self._last_t_s

@@ -299,6 +299,34 @@ def test_someone_coming_into_view_at_a_line_is_on_neither_side(view: str) -> Non
     assert [c.direction for c in counted] == ([] if view == "the camera's view" else ["out"])
 
 
+@pytest.mark.parametrize(("last_detected_y_m", "counted"), [(-0.15, []), (0.05, ["in"])])
+def test_a_track_carried_across_a_line_by_its_prediction_alone_is_not_counted(
+    last_detected_y_m: float, counted: list[str]
+) -> None:
+    """`busy` seed 19 at 40.4 s: a false track on a walker's body, last detected 0.15 m before the line,
+    was shown at its prediction (`show_missed`) for three frames, carried 0.2 m past it, and counted
+    `in`. A track no detection matched (`Tracks.missed`) takes a new side only if its last detection
+    (`detected_m`) was on it: one last seen 0.05 m past the line, its head scored too faintly to renew
+    it after that (`checkout` seed 12), still counts once its prediction is firmly past."""
+    counter = LineCounter(LINE, 0.2)
+    ys = [-1.0, -0.8, -0.6, -0.4, -0.2, last_detected_y_m, 0.12, 0.25, 0.38]
+    directions = []
+    for i, y in enumerate(ys):
+        missed = i > 5
+        tracks = Tracks(
+            float(i),
+            np.array([1]),
+            np.array([[2.0, y]]),
+            detected_m=np.array([[2.0, last_detected_y_m if missed else y]]),
+            missed=np.array([missed]),
+        )
+        directions += [c.direction for c in counter.update(tracks)]
+    directions += [
+        c.direction for c in counter.update(Tracks(9.0, np.zeros(0, np.int64), np.zeros((0, 2)), (1,)))
+    ]
+    assert directions == counted
+
+
 def test_distance_to_a_line_is_to_the_segment_not_its_extension() -> None:
     distances = LINE.distance_m(np.array([[2.0, 0.5], [-3.0, 0.0], [7.0, -4.0], [1.0, 0.0]]))
     np.testing.assert_allclose(distances, [0.5, 3.0, 5.0, 0.0])

@@ -340,6 +340,28 @@ def test_a_faint_peak_at_the_pictures_edge_behind_a_walkers_prediction_does_not_
         assert 2.8 < tracks.positions_m[0, 0] < peak_x_m
 
 
+def test_a_track_shown_at_its_prediction_says_so_and_where_it_was_last_detected() -> None:
+    """A walker (1 m/s along x, towards someone standing at x = 3 m) is found for 1 s, then not: the
+    track is shown at its prediction for `show_missed` frames, `missed`, with `detected_m` where the
+    last detection put it; the stander's, found all along, is not missed."""
+    tracker = KalmanTracker(min_hits=2, show_missed=3)
+    for i in range(10):
+        tracks = tracker.update(points(0.1 * i, [(0.1 * i, 0.0), (3.0, 0.0)]))
+        assert tracks.missed is not None and not tracks.missed.any()
+        assert tracks.detected_m is not None
+        if len(tracks):  # both confirmed from the second detection on
+            assert sorted(tracks.detected_m[:, 0].tolist()) == pytest.approx([0.1 * i, 3.0])
+    assert len(tracks) == 2
+    walker = int(tracks.ids[np.argmin(tracks.positions_m[:, 0])])
+    for i in range(10, 13):
+        tracks = tracker.update(points(0.1 * i, [(3.0, 0.0)]))
+        assert tracks.missed is not None and tracks.detected_m is not None
+        row = tracks.ids.tolist().index(walker)
+        assert tracks.missed.tolist() == [row == k for k in range(2)]
+        assert tracks.detected_m[row].tolist() == pytest.approx([0.9, 0.0])
+        assert tracks.positions_m[row, 0] > 0.1 * i - 0.05
+
+
 def test_a_faint_detection_does_not_bring_back_a_track_that_missed() -> None:
     """Only a track matched at the previous detection may take a faint one: after a frame with no
     detection at all, a faint peak where the track coasts is as likely a shadow as the person."""
