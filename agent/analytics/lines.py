@@ -30,6 +30,14 @@ firmly on one side and then on the other, as the simulator's truth counts:
   to last firm side, so back-and-forth at a door cancels out (Xovis's "late
   count").
 
+A track the tracker shows at its prediction, no detection having matched it
+at that update (`Tracks.missed`), takes a new side only if its last
+detection (its `detected_m` then) was already on that side: a false track
+whose peaks stopped short of a line is not carried across it by its
+prediction alone (`busy` seed 19 at 40.4 s: a peak on a walker's body, last
+found 0.15 m before the line), while someone last found faintly just past it
+(`checkout` seed 12, 0.10 m) still counts once their prediction is firmly past.
+
 Either way a crossing's `t_s` is when the person crossed, as `LineCrossing`
 says: the moment the track's path last crossed the segment before it became
 firm on the side it is counted to, interpolated between the two updates on
