@@ -62,7 +62,8 @@ class KalmanTrackerConfig(Section):
         ge=0,
         description="Overhead cameras: a faint detection (under low_score, which the detector's "
         "score_threshold must let through) at least this far from every other detection and from "
-        "everyone matched, and inside the picture, moves a confirmed track that missed its person, "
+        "everyone matched, and inside the picture (at its edge only ahead of a walking track), moves a "
+        "confirmed track that missed its person, "
         "without renewing it (it still ends max_age_s after its last clear detection), so someone the "
         "model scores low for a moment is still followed, and counted, across a line (0.6 for the "
         "shipped head model, with low_score 0.4 and the detector's score_threshold 0.15); 0 = off.",

@@ -29,8 +29,8 @@ and is missed now may take a faint detection (under `low_score`) that lies
 clear of every other detection and person and inside the picture (at its
 edge only ahead of the track's walk): someone the model scores low for a
 moment (hair the colour of the floor, a head half out of the picture) is
-still followed across a line; such a match does not renew the track, which still
-ends `max_age_s` after its last clear detection. With `relink_speed_m_s`, a
+still followed across a line; such a match does not renew the track, which
+still ends `max_age_s` after its last clear detection. With `relink_speed_m_s`, a
 track confirmed where a confirmed track that is missed now could have walked
 since its last match, and whose colours differ from its by at most
 `_RELINK_APPEARANCE` where both are known, takes over that track's id (the
@@ -905,12 +905,13 @@ class KalmanTracker:
         """Stage 2c, overhead (`faint_apart_m`): the confirmed rows `tracks` still unmatched that were
         matched at the previous detection take faint detections (under `low_score`) clear of every
         other detection and of everyone matched (`_lone`) and not at the picture's edge
-        (`_well_inside`); returns the rows that took one.
+        (`_well_inside`) unless ahead of a walking track (`_ahead_of`); returns the rows that took one.
 
         At the edge a faint peak is as likely the shoulders of someone whose
         head has just left the picture, unless it lies ahead of the nearest
-        such track's prediction while that track walks (`_ahead_of`). Such a match moves the track with its
-        person but does not renew it: it is no hit towards confirmation, and
+        such track's prediction while that track walks: seen from above, the
+        shoulders lie behind it. Such a match moves the track with its person
+        but does not renew it: it is no hit towards confirmation, and
         the track's unseen time keeps running, so a track followed only by
         faint detections still ends after `max_age_s`, as an unseen one does,
         and one that settles on a faint peak where nobody is (a bag on the
