@@ -156,11 +156,13 @@ _MAX_HEIGHT_READINGS = 10
 # How far inside the camera's view a faint detection must lie to move a track (`faint_apart_m`): a
 # head whose top is that near the edge of a ceiling camera's picture is leaving or entering it.
 _EDGE_MARGIN_M = 0.2
-# ... unless it lies ahead of where the track walking there is predicted, along its way, and the track
-# walks at least this fast (m/s): the shoulders of someone whose head has left the picture lie behind
-# the prediction (seen from above, a body lies between its head and the point below the camera), and a
-# faint peak is then the head itself, at the edge (`checkout` seed 12 at 94.0 s: a shopper accelerating
-# out along the picture's top edge, the track 0.3 m behind, scored 0.16 there past the exit line).
+# ... unless it lies ahead of where the track walking there is predicted, within 45 degrees of its way
+# (farther along it than across it), and the track walks at least this fast (m/s): the shoulders of
+# someone whose head has left the picture lie behind the prediction or beside it, towards the
+# picture's centre (seen from above, a body lies between its head and the point below the camera),
+# and a faint peak ahead is then the head itself, at the edge (`checkout` seed 12 at 94.0 s: a shopper
+# accelerating out along the picture's top edge, the track 0.3 m behind, scored 0.16 there past the
+# exit line).
 _EDGE_AHEAD_MIN_SPEED_M_S = 0.5
 _EDGE_STEPS_M = np.array(
     [[_EDGE_MARGIN_M, 0.0], [-_EDGE_MARGIN_M, 0.0], [0.0, _EDGE_MARGIN_M], [0.0, -_EDGE_MARGIN_M]]
@@ -648,8 +650,9 @@ class KalmanTracker:
         with `min_track_score`, only those whose average score is that high. Each carries where the
         detection among `points_m` (N, 2) m that renewed it put it (`Tracks.detected_m`), or, when no
         detection matched it now (`Tracks.missed`: shown at its prediction), where its last one,
-        renewing or faint, did; where its first detection did (`Tracks.born_m`), and whether that
-        says which way its person came (`Tracks.came_into_view`, see `_start`).
+        renewing or faint, did (a hidden track riding with someone, `_ride`, is not missed); where its
+        first detection did (`Tracks.born_m`), and whether that says which way its person came
+        (`Tracks.came_into_view`, see `_start`).
 
         A false track (a trolley's basket, a shoulder the model scores like a
         head for a few frames running) is confirmed as a person is, and the
@@ -682,7 +685,7 @@ class KalmanTracker:
             detections = table.detections[shown]
             renewed = detections >= 0
             detected_m[renewed] = points_m[detections[renewed]]
-            # A track riding with someone (`_ride`) is placed by their detection.
+            # A track riding with someone (`_ride`) is shown where they are, and is not missed.
             missed = ~table.matched_now[shown] & (table.carriers[shown] < 0)
             detected_m[missed] = table.last_detected_m[shown][missed]
         return Tracks(
@@ -910,7 +913,7 @@ class KalmanTracker:
         At the edge a faint peak is as likely the shoulders of someone whose
         head has just left the picture, unless it lies ahead of the nearest
         such track's prediction while that track walks: seen from above, the
-        shoulders lie behind it. Such a match moves the track with its person
+        shoulders lie behind it or beside it. Such a match moves the track with its person
         but does not renew it: it is no hit towards confirmation, and
         the track's unseen time keeps running, so a track followed only by
         faint detections still ends after `max_age_s`, as an unseen one does,
@@ -992,15 +995,21 @@ class KalmanTracker:
 
     def _ahead_of(self, points_m: FloatArray, candidates: Rows, tracks: Rows) -> Rows:
         """The detections `candidates` that lie ahead of the prediction of the nearest of the rows
-        `tracks`, along its velocity, while it walks at `_EDGE_AHEAD_MIN_SPEED_M_S` or more."""
+        `tracks`, farther along its velocity than across it, while it walks at
+        `_EDGE_AHEAD_MIN_SPEED_M_S` or more."""
         if not len(candidates) or not len(tracks):
             return np.zeros(0, dtype=np.intp)
         states = self._table.states[tracks]
         nearest = _pairwise_m(points_m[candidates], states[:, :2]).argmin(axis=1)
         offset_m = points_m[candidates] - states[nearest, :2]
         velocity_m_s = states[nearest, 2:]
-        walking = np.hypot(velocity_m_s[:, 0], velocity_m_s[:, 1]) >= _EDGE_AHEAD_MIN_SPEED_M_S
-        ahead: Rows = candidates[walking & ((offset_m * velocity_m_s).sum(axis=1) > 0)]
+        speed_m_s = np.hypot(velocity_m_s[:, 0], velocity_m_s[:, 1])
+        walking = speed_m_s >= _EDGE_AHEAD_MIN_SPEED_M_S
+        along_m = (offset_m * velocity_m_s).sum(axis=1) / np.maximum(speed_m_s, 1e-9)
+        across_m = np.abs(
+            offset_m[:, 0] * velocity_m_s[:, 1] - offset_m[:, 1] * velocity_m_s[:, 0]
+        ) / np.maximum(speed_m_s, 1e-9)
+        ahead: Rows = candidates[walking & (along_m > across_m)]
         return ahead
 
     def _lone(self, points_m: FloatArray, candidates: Rows, distance_m: float) -> Rows:
