@@ -183,8 +183,8 @@ class Tracks:
     renewed each track at this update put it (m), its position where a faint one moved it, and where
     its last detection put it where none matched it at this update. `missed` (N,), from such a
     tracker: whether no detection matched each track at this update, so that it is shown at its
-    prediction (False for a hidden track riding with the person it hides behind, placed by their
-    detection, and for every track while the motion gate skips detection). `born_m` (N, 2), from a
+    prediction (False for a hidden track riding with the person it hides behind, shown where that
+    person is, and for every track while the motion gate skips detection). `born_m` (N, 2), from a
     tracker that says so: where each track's first detection put it (m), before it was confirmed.
     `came_into_view` (N,), from a tracker that says so: whether the camera could have seen each
     person before that first detection, so that it tells which way they came; False where they may

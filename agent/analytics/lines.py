@@ -174,12 +174,18 @@ class LineCounter:
         if detected_distances_m is not None:
             nearer_in_m = np.minimum(distances_m, detected_distances_m)
             farther_in_m = np.maximum(distances_m, detected_distances_m)
-        sides = (nearer_in_m >= hysteresis_m).astype(int) - (farther_in_m <= -hysteresis_m)
+        sides = _side(nearer_in_m, farther_in_m, hysteresis_m)
         if missed is None or detected_distances_m is None or not missed.any():
             return sides
-        predicted = (distances_m >= hysteresis_m).astype(int) - (distances_m <= -hysteresis_m)
+        predicted = _side(distances_m, distances_m, hysteresis_m)
         last_detected = np.sign(detected_distances_m).astype(int)
         return np.where(missed, np.where(predicted == last_detected, predicted, 0), sides)
+
+
+def _side(nearer_in_m: np.ndarray, farther_in_m: np.ndarray, hysteresis_m: float) -> np.ndarray:
+    """+1 where even the nearer-in of two signed distances (m) is `hysteresis_m` or more in, -1 where
+    even the farther-in is that far out, 0 elsewhere."""
+    return (nearer_in_m >= hysteresis_m).astype(int) - (farther_in_m <= -hysteresis_m)
 
 
 def _direction(side: int) -> Direction:

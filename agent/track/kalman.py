@@ -1003,13 +1003,11 @@ class KalmanTracker:
         nearest = _pairwise_m(points_m[candidates], states[:, :2]).argmin(axis=1)
         offset_m = points_m[candidates] - states[nearest, :2]
         velocity_m_s = states[nearest, 2:]
-        speed_m_s = np.hypot(velocity_m_s[:, 0], velocity_m_s[:, 1])
-        walking = speed_m_s >= _EDGE_AHEAD_MIN_SPEED_M_S
-        along_m = (offset_m * velocity_m_s).sum(axis=1) / np.maximum(speed_m_s, 1e-9)
-        across_m = np.abs(
-            offset_m[:, 0] * velocity_m_s[:, 1] - offset_m[:, 1] * velocity_m_s[:, 0]
-        ) / np.maximum(speed_m_s, 1e-9)
-        ahead: Rows = candidates[walking & (along_m > across_m)]
+        walking = np.hypot(velocity_m_s[:, 0], velocity_m_s[:, 1]) >= _EDGE_AHEAD_MIN_SPEED_M_S
+        # Along and across the way, both times the speed: only their order matters.
+        along = (offset_m * velocity_m_s).sum(axis=1)
+        across = np.abs(offset_m[:, 0] * velocity_m_s[:, 1] - offset_m[:, 1] * velocity_m_s[:, 0])
+        ahead: Rows = candidates[walking & (along > across)]
         return ahead
 
     def _lone(self, points_m: FloatArray, candidates: Rows, distance_m: float) -> Rows:
