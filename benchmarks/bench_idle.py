@@ -86,7 +86,7 @@ def run(
         LineConfig(name=line.name, start=line.start_m, end=line.end_m, in_side=line.in_side, hysteresis_m=0.1)
         for line in renderer.scenario.layout.lines
     ]
-    floor = FloorCounting(tracker_config("kalman", overhead=True, views=setting.views), lines, projector.sees)
+    floor = FloorCounting(tracker_config("kalman", overhead=True, views=setting.views), lines, projector)
     detected, crossings = 0, 0
     started = time.process_time()
     for frame in frames:

@@ -32,7 +32,7 @@ from agent.sources.config import FrameSourceConfig
 from agent.sources.serial_config import CounterSerialSourceConfig, ToFSerialSourceConfig
 from agent.sources.serial_port import SerialHealth, SerialMessageSource
 from agent.sources.serial_protocol import CounterEvent, DepthFrame, PresenceEvent
-from agent.track import ViewTest, build_tracker
+from agent.track import BodyLines, ViewTest, build_tracker
 from agent.track.appearance import AppearanceSampler
 from agent.track.config import KalmanTrackerConfig, TrackerConfig
 from agent.track.kalman import KalmanTracker
@@ -80,16 +80,21 @@ class Counting(Protocol):
 
 
 class FloorCounting:
-    """Tracker and line counters shared by every sensor that yields floor points (and the calibration page)."""
+    """Tracker and line counters shared by every sensor that yields floor points (and the calibration page).
+
+    `projector`, the calibration the floor points come through (None: not a camera's): a camera's
+    tells the tracker the floor it sees (`floor_in_view`) and where people's bodies lie in its
+    picture (`floor_body_lines`).
+    """
 
     def __init__(
         self,
         tracker: TrackerConfig,
         lines: Sequence[LineConfig],
-        in_view: ViewTest | None = None,
+        projector: FloorProjector | None = None,
         heights: PersonHeights | None = None,
     ) -> None:
-        self._tracker = build_tracker(tracker, in_view)
+        self._tracker = build_tracker(tracker, floor_in_view(projector), floor_body_lines(projector))
         self._heights = heights  # each person's height from the picture, to place them (camera frames)
         self._placing: CameraProjector | None = None  # the projector the heights were read through
         self._counters = [build_line_counter(line) for line in lines]
@@ -222,6 +227,14 @@ def floor_in_view(projector: FloorProjector | None) -> ViewTest | None:
     return projector.sees if isinstance(projector, CameraProjector) else None
 
 
+def floor_body_lines(projector: FloorProjector | None) -> BodyLines | None:
+    """Where people's bodies lie on the floor map as a calibrated camera sees them, for the tracker;
+    None for a scale calibration (no camera position)."""
+    if not isinstance(projector, CameraProjector):
+        return None
+    return BodyLines(projector.camera.position_m, projector.point_height_m)
+
+
 def build_person_heights(calibration: CalibrationConfig) -> PersonHeights | None:
     """The height reader a camera calibration names (`height_model`), or None.
 
@@ -256,9 +269,7 @@ class CameraCounting:
             build_detector(detector, self._projector),
             build_motion_gate(detector),
         )
-        self._floor = FloorCounting(
-            tracker, lines, floor_in_view(self._projector), build_person_heights(calibration)
-        )
+        self._floor = FloorCounting(tracker, lines, self._projector, build_person_heights(calibration))
         self._source = build_source(source)
         self.detect_ms: float | None = None
 

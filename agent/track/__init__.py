@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from agent.track.body import BodyLines
 from agent.track.config import TrackerConfig
 from agent.track.kalman import KalmanTracker, ViewTest
 from agent.track.nearest import NearestTracker
@@ -35,8 +36,11 @@ class Tracker(Protocol):
         ...
 
 
-def build_tracker(config: TrackerConfig, in_view: ViewTest | None = None) -> Tracker:
-    """The tracker the config names; `in_view`, the floor the camera sees, for the Kalman tracker.
+def build_tracker(
+    config: TrackerConfig, in_view: ViewTest | None = None, body_lines: BodyLines | None = None
+) -> Tracker:
+    """The tracker the config names; `in_view`, the floor the camera sees, and `body_lines`, where
+    people's bodies lie as it sees them, for the Kalman tracker.
 
     The nearest-neighbour tracker (ToF sensors, sparse scenes) ends tracks by age only.
     """
@@ -60,8 +64,10 @@ def build_tracker(config: TrackerConfig, in_view: ViewTest | None = None) -> Tra
             min_track_score=config.min_track_score,
             appearance_weight_m=config.appearance_weight_m,
             in_view=in_view,
+            body_within_m=config.body_within_m,
+            body_lines=body_lines,
         )
     return NearestTracker(config.max_distance_m, config.min_hits, config.max_age_s)
 
 
-__all__ = ["KalmanTracker", "NearestTracker", "Tracker", "ViewTest", "build_tracker"]
+__all__ = ["BodyLines", "KalmanTracker", "NearestTracker", "Tracker", "ViewTest", "build_tracker"]

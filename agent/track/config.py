@@ -120,6 +120,16 @@ class KalmanTrackerConfig(Section):
         "model); 0 = off.",
     )
 
+    body_within_m: float = Field(
+        default=0.0,
+        ge=0,
+        description="Overhead cameras (a camera calibration): a track every detection of which lies "
+        "this near the body line of one person walking, as the camera sees it (where their body "
+        "0.2-1.5 m up is placed at the detections' point height), is a peak on their body, not a "
+        "person: a fisheye draws a body long at the picture's rim. It is not reported, and crosses "
+        "no line, until a detection lies off that line (0.25 for the shipped head model); 0 = off.",
+    )
+
     @model_validator(mode="after")
     def _scores_ordered(self) -> KalmanTrackerConfig:
         if self.low_score > self.high_score:

@@ -58,8 +58,12 @@ detection, `update` is called with `detected=False`: tracks seen at the last
 detection coast on their prediction, are reported and do not age (a person
 standing still stays counted); tracks already unseen then are not reported
 and keep ageing (the gate closing does not bring back someone who walked out
-of the image). Everything a track holds, and the seen area, dies with the
-tracker or its track.
+of the image). Given where the camera is (`body_lines`), with
+`body_within_m`, a track every detection of which lies on one walker's body
+as the camera sees it (a fisheye draws a body long at the picture's rim) is
+a peak on their body, not a person, and is not reported until a detection
+leaves it (`_find_bodies`). Everything a track holds, and the seen area,
+dies with the tracker or its track.
 
 With appearance (`appearance_weight_m` > 0, and detections that carry
 descriptors: `agent.track.appearance`, colours of hair and shoulders), a
@@ -92,6 +96,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agent.track.assignment import linear_sum_assignment
+from agent.track.body import BodyLines
 from agent.types import FloorPoints, Tracks
 
 FloatArray = npt.NDArray[np.float64]
@@ -167,6 +172,11 @@ _EDGE_AHEAD_MIN_SPEED_M_S = 0.5
 _EDGE_STEPS_M = np.array(
     [[_EDGE_MARGIN_M, 0.0], [-_EDGE_MARGIN_M, 0.0], [0.0, _EDGE_MARGIN_M], [0.0, -_EDGE_MARGIN_M]]
 )
+# `_TrackTable.body_of` of a track whose detections have not been looked at yet (`_find_bodies`).
+_NOT_LOOKED = -2
+# A body is looked for along people who walk at least this fast (m/s), whose body moves with them,
+# not along someone standing, beside whom another person may stand for a while.
+_BODY_MIN_SPEED_M_S = 0.5
 
 
 def _pairwise_m(first: FloatArray, second: FloatArray) -> FloatArray:
@@ -205,7 +215,9 @@ class _TrackTable:
     for none, and `riding_since_t_s` since when; `height_sums` (m) and
     `height_counts` the person's heights read from the picture so far
     (`add_heights`); `detections` the index of the detection that renewed
-    the track in the current update, -1 for none.
+    the track in the current update, -1 for none; `body_of` the id of the
+    walker on whose body every detection of the track has lain
+    (`_find_bodies`), -1 for none, `_NOT_LOOKED` before the first look.
     """
 
     ids: IntArray
@@ -230,6 +242,7 @@ class _TrackTable:
     height_sums: FloatArray
     height_counts: IntArray
     detections: IntArray
+    body_of: IntArray
 
     @classmethod
     def empty(cls) -> _TrackTable:
@@ -255,6 +268,7 @@ class _TrackTable:
             np.zeros(0, np.int64),
             np.zeros(0),
             np.zeros(0),
+            np.zeros(0, np.int64),
             np.zeros(0, np.int64),
             np.zeros(0, np.int64),
         )
@@ -311,6 +325,7 @@ class _TrackTable:
         self.height_sums = np.concatenate([self.height_sums, np.zeros(count)])
         self.height_counts = np.concatenate([self.height_counts, np.zeros(count, np.int64)])
         self.detections = np.concatenate([self.detections, np.asarray(detections, np.int64)])
+        self.body_of = np.concatenate([self.body_of, np.full(count, _NOT_LOOKED, np.int64)])
 
     def widen_appearance(self, size: int) -> None:
         """Give every track room for descriptors of `size` numbers (the first time they come).
@@ -409,7 +424,10 @@ class KalmanTracker:
     `min_track_score` (0 = off): a confirmed track is reported only while the
     moving average of its detections' scores is at least this (see `_report`);
     `in_view` (None = unknown): the floor the camera sees, to end at once a
-    missed track predicted outside it.
+    missed track predicted outside it; `body_within_m` (0 = off) with
+    `body_lines` (None = unknown, off): a track every detection of which lay
+    this near one walker's body line, as the camera sees it, is their body,
+    and is not reported (see `_find_bodies`).
 
     Raises:
         ValueError: an argument is out of range, named with its value.
@@ -436,6 +454,8 @@ class KalmanTracker:
         min_track_score: float = 0.0,
         appearance_weight_m: float = 0.0,
         in_view: ViewTest | None = None,
+        body_within_m: float = 0.0,
+        body_lines: BodyLines | None = None,
     ) -> None:
         for name, value in (
             ("max_distance_m", max_distance_m),
@@ -454,6 +474,7 @@ class KalmanTracker:
             ("relink_memory_s", relink_memory_s),
             ("hidden_within_m", hidden_within_m),
             ("appearance_weight_m", appearance_weight_m),
+            ("body_within_m", body_within_m),
         ):
             if not value >= 0:
                 raise ValueError(f"{name} is {value}, should be >= 0")
@@ -486,6 +507,8 @@ class KalmanTracker:
         self._min_track_score = min_track_score
         self._appearance_weight_m = appearance_weight_m
         self._in_view = in_view
+        self._body_within_m = body_within_m
+        self._body_lines = body_lines
         # Corners (m) of the box around every position where a confirmed track has been matched:
         # the floor the detector is known to cover. Four numbers, however long the tracker runs.
         self._seen_low_m = np.full(2, np.inf)
@@ -565,6 +588,7 @@ class KalmanTracker:
         ended_ids = self._ended_ids(ended & ~merged, timed_out, points.t_s)
         table.keep(~ended)
         self._start(points, left_high)
+        self._find_bodies()
         self._extend_seen_area()
         return self._report(points.t_s, ended_ids, coasting=False, points_m=points.points_m)
 
@@ -652,7 +676,8 @@ class KalmanTracker:
         detection matched it now (`Tracks.missed`: shown at its prediction), where its last one,
         renewing or faint, did (a hidden track riding with someone, `_ride`, is not missed); where its
         first detection did (`Tracks.born_m`), and whether that says which way its person came
-        (`Tracks.came_into_view`, see `_start`).
+        (`Tracks.came_into_view`, see `_start`). A track on a walker's body
+        (`_find_bodies`) is not shown.
 
         A false track (a trolley's basket, a shoulder the model scores like a
         head for a few frames running) is confirmed as a person is, and the
@@ -669,7 +694,7 @@ class KalmanTracker:
             position = table.states[:, :2]
             inside = ((position >= self._seen_low_m) & (position <= self._seen_high_m)).all(axis=1)
             seen = table.matched_now | ((table.misses <= self._show_missed) & inside) | (table.carriers >= 0)
-        shown = table.confirmed & seen
+        shown = table.confirmed & seen & (table.body_of < 0)
         if self._min_track_score > 0:
             shown &= table.scores >= self._min_track_score
         heights_m = None
@@ -980,6 +1005,53 @@ class KalmanTracker:
         taken[lost[cols[cols < len(lost)]]] = True
         remembered.forget(cols[cols >= len(lost)] - len(lost))
         return taken
+
+    def _find_bodies(self) -> None:
+        """Look at where the tracks matched in this update were detected (`last_detected_m`), with
+        `body_within_m` and `body_lines`: a new track whose detection lies on the body line of a
+        confirmed person walking at least `_BODY_MIN_SPEED_M_S` is on their body (`body_of`, their
+        id), and stays so while each detection that matches it lies on the same person's body line
+        and they walk on; otherwise it is not, and never will be. A track on a body is not reported
+        (`_report`); one that leaves it is reported from then on, and starts where it left it
+        (`Tracks.born_m`): whatever lines it crossed on the body count nothing.
+
+        A fisheye draws a walker's body long at the picture's rim, and the model
+        may score a peak on it like a head, frame after frame (`busy` seed 15 at
+        10.0 s: 0.63 on the legs of a shopper walking towards the camera), and a
+        track of its own then walks with them, across the lines they cross,
+        ahead of them (`agent.track.body`). Someone walking right in front of
+        another on the camera's line of sight lies there too, for a while; as
+        their ways part, or the front one passes below the camera, their
+        detections leave the body line, and they are reported from there.
+        """
+        if self._body_within_m == 0 or self._body_lines is None:
+            return
+        table = self._table
+        looking = table.matched_now & (table.body_of != -1)
+        if not looking.any():
+            return
+        speeds_m_s = np.hypot(table.states[:, 2], table.states[:, 3])
+        walkers = table.confirmed & (table.body_of < 0) & (speeds_m_s >= _BODY_MIN_SPEED_M_S)
+        new = np.flatnonzero(looking & (table.body_of == _NOT_LOOKED))
+        table.body_of[new] = -1
+        if walkers.any() and len(new):
+            walker_rows = np.flatnonzero(walkers)
+            bearers = self._body_lines.bearers(
+                table.last_detected_m[new], table.states[walker_rows, :2], self._body_within_m
+            )
+            table.body_of[new[bearers >= 0]] = table.ids[walker_rows[bearers[bearers >= 0]]]
+        on = np.flatnonzero(looking & (table.body_of >= 0))
+        if not len(on):
+            return
+        same = table.ids[None, :] == table.body_of[on, None]  # (on, T): each one's walker, if still here
+        walker_rows = np.argmax(same, axis=1)
+        still = same.any(axis=1) & walkers[walker_rows]
+        still[still] = self._body_lines.on_bodies(
+            table.last_detected_m[on[still]], table.states[walker_rows[still], :2], self._body_within_m
+        )
+        left = on[~still]
+        table.body_of[left] = -1
+        table.origins_m[left] = table.last_detected_m[left]
 
     def _well_inside(self, points_m: FloatArray, candidates: Rows) -> Rows:
         """The detections `candidates` that are `_EDGE_MARGIN_M` or more inside the camera's view in

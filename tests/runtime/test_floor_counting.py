@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 
 from agent.analytics.config import LineConfig
+from agent.geometry.projector import CameraProjector
 from agent.runtime.counting import FloorCounting
+from agent.sim.scenarios import SCENARIOS
 from agent.track.config import KalmanTrackerConfig, NearestTrackerConfig
-from agent.types import FloorPoints
+from agent.types import Detections, FloorPoints
 
 # Both trackers confirming after 3 detections and ending a track unseen for 0.5 s.
 BOTH_TRACKERS_3_HITS = pytest.mark.parametrize(
@@ -159,3 +161,25 @@ def test_with_heights_read_people_stand_where_they_are_and_the_tracker_keeps_its
     assert np.median(placed_errors) < 0.7 * np.median(plane_errors)
     # Lines count where the tracker follows people, as without heights.
     assert counted == counted_without and counted
+
+
+@pytest.mark.parametrize(("body_within_m", "counts"), [(0.0, ["out", "out"]), (0.25, ["out"])])
+def test_a_camera_tells_the_tracker_where_bodies_lie(body_within_m: float, counts: list[str]) -> None:
+    """A shopper walks towards `busy`'s fisheye (4.5 m up) across a line, and the picture also holds a
+    peak on their legs (0.4 m up) ahead of them: through the camera's calibration the tracker knows
+    that peak lies on their body, and with `body_within_m` counts the shopper once."""
+    camera = SCENARIOS["busy"].camera.model(640, 480)
+    projector = CameraProjector(camera, 1.7)
+    line = LineConfig(name="centre_aisle", start=(-0.8, 1.4), end=(0.8, 1.4), in_side="left")
+    tracker = KalmanTrackerConfig(type="kalman", min_separation_m=0.2, body_within_m=body_within_m)
+    floor = FloorCounting(tracker, [line], projector)
+    crossings = []
+    for i in range(50):
+        head_m = np.array([[-0.3, 4.0 - 1.4 * i / 15]])
+        pixels = [camera.floor_to_pixels(head_m, 1.7)] + (
+            [camera.floor_to_pixels(head_m, 0.4)] if i >= 5 else []
+        )
+        scores = np.array([0.95, 0.65][: len(pixels)])
+        step = floor.count_detections(i / 15, Detections(i / 15, np.concatenate(pixels), scores), projector)
+        crossings += [crossing.direction for crossing in step.crossings]
+    assert crossings == counts

@@ -30,7 +30,7 @@ from agent.geometry.config import FileCalibrationConfig
 from agent.geometry.errors import CalibrationError
 from agent.geometry.lens import Lens
 from agent.geometry.projector import CameraProjector
-from agent.runtime.counting import FloorCounting, floor_in_view
+from agent.runtime.counting import FloorCounting
 from agent.sim.config import SimSourceConfig
 from agent.sources import FrameSource, build_source
 from agent.sources.config import CameraSourceConfig, FileSourceConfig, FrameSourceConfig
@@ -226,9 +226,7 @@ class LiveSession:
         with self._lock:
             self._lines, self._zones = tuple(lines), tuple(zones)
             self._epoch += 1
-            self._stages.floor = FloorCounting(
-                self._config.tracker, self._lines, floor_in_view(self._stages.projector)
-            )
+            self._stages.floor = FloorCounting(self._config.tracker, self._lines, self._stages.projector)
             self._stages.counts = {line.name: {"in": 0, "out": 0} for line in self._lines}
             self._stages.epoch = self._epoch
 
@@ -244,7 +242,7 @@ class LiveSession:
                 build_detector(self._detector_config, projector), build_motion_gate(self._detector_config)
             ),
             projector=projector,
-            floor=FloorCounting(self._config.tracker, self._lines, floor_in_view(projector)),
+            floor=FloorCounting(self._config.tracker, self._lines, projector),
             epoch=self._epoch,
             counts={line.name: {"in": 0, "out": 0} for line in self._lines},
         )
