@@ -63,6 +63,7 @@ _TRACKER_KEY_NOTES = {
     "hidden_within_m": "a track lost this near someone is hidden behind them: it moves with them, max_hidden_s at most",
     "min_track_score": "a track whose heads average under this score is not reported (0 = off)",
     "body_within_m": "a track this near a walker's body line all along is a peak on their body: not reported",
+    "tentative_wait_within_m": "a new track missed once this near someone waits for the next frame (ByteTrack: ends)",
 }
 
 

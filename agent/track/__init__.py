@@ -66,6 +66,7 @@ def build_tracker(
             in_view=in_view,
             body_within_m=config.body_within_m,
             body_lines=body_lines,
+            tentative_wait_within_m=config.tentative_wait_within_m,
         )
     return NearestTracker(config.max_distance_m, config.min_hits, config.max_age_s)
 

@@ -130,6 +130,16 @@ class KalmanTrackerConfig(Section):
         "no line, until a detection lies off that line (0.25 for the shipped head model); 0 = off.",
     )
 
+    tentative_wait_within_m: float = Field(
+        default=0.0,
+        ge=0,
+        description="Overhead cameras: a track not confirmed yet that misses one detection while "
+        "predicted this near someone tracked waits for the next detection instead of ending, so "
+        "that a person the model finds one frame in two beside or behind someone (a child behind "
+        "a parent) is confirmed, and counted, before they are past a line (0.6 for the shipped head "
+        "model); 0 = off: a tentative track that misses ends, as in ByteTrack.",
+    )
+
     @model_validator(mode="after")
     def _scores_ordered(self) -> KalmanTrackerConfig:
         if self.low_score > self.high_score:
