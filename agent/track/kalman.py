@@ -20,46 +20,46 @@ update was within `max_distance_m` of it (see `_not_beside_a_first_miss`).
 A track is reported only once confirmed (`min_hits` matches), a tentative
 track that misses once is dropped (overhead, with `tentative_wait_within_m`,
 not at its first miss beside someone: a child behind a parent is found one
-frame in two), and a track unseen for `max_age_s` of detecting time ends. Overhead, with `weak_confirm_apart_m`, a tentative
-track may also take a weak detection that lies clear of everyone matched in
-the update: a person the model scores weakly, a fast walker at a door, is
-then confirmed, and counted, before they are past the line, while a pram or
-a bag beside its person still feeds nothing. Overhead, with
-`faint_apart_m`, a confirmed track that was matched at the last detection
-and is missed now may take a faint detection (under `low_score`) that lies
-clear of every other detection and person and inside the picture (at its
-edge only ahead of the track's walk): someone the model scores low for a
-moment (hair the colour of the floor, a head half out of the picture) is
-still followed across a line; such a match does not renew the track, which
-still ends `max_age_s` after its last clear detection. With `relink_speed_m_s`, a
-track confirmed where a confirmed track that is missed now could have walked
-since its last match, and whose colours differ from its by at most
-`_RELINK_APPEARANCE` where both are known, takes over that track's id (the
-old one ends without being reported as ended): someone the detector lost in
-a crowd for a few frames, and found again outside the old track's gate,
-keeps their identity. With `relink_memory_s` too, a confirmed track that
-times out (`max_age_s`) in the picture is remembered that long, unreported,
-for a new track confirmed within `max_distance_m` of where it was lost to
-take its id; only then does it end. With `hidden_within_m`, a confirmed
-track missed while predicted next to someone matched is hidden behind them
-on the camera's line of sight and waits longer (`max_hidden_s`); a steady one
-walking with them rides with them, reported where they are, so the two
-cross lines together (`_ride`). A confirmed track that the
-detector misses for up to `show_missed` detections in a row is still
-reported, at its prediction, if that prediction lies within the area where
-tracked people have been seen so far: a detector blinks (a person half
-hidden for a frame), and hiding the person for that frame costs recall and
-breaks their path in every analytics stage; a track whose prediction has
-left that area is more likely someone who walked out of view, and stays
-hidden. Given the camera's view (`in_view`), a track the detector misses
-while its prediction lies outside the picture ends at once: that person
-walked out, and someone who comes in where they left (a door) starts a track
-of their own instead of continuing theirs. When the motion gate skips
-detection, `update` is called with `detected=False`: tracks seen at the last
-detection coast on their prediction, are reported and do not age (a person
-standing still stays counted); tracks already unseen then are not reported
-and keep ageing (the gate closing does not bring back someone who walked out
-of the image). Given where the camera is (`body_lines`), with
+frame in two), and a track unseen for `max_age_s` of detecting time ends.
+Overhead, with `weak_confirm_apart_m`, a tentative track may also take a
+weak detection that lies clear of everyone matched in the update: a person
+the model scores weakly, a fast walker at a door, is then confirmed, and
+counted, before they are past the line, while a pram or a bag beside its
+person still feeds nothing. Overhead, with `faint_apart_m`, a confirmed
+track that was matched at the last detection and is missed now may take a
+faint detection (under `low_score`) that lies clear of every other detection
+and person and inside the picture (at its edge only ahead of the track's
+walk): someone the model scores low for a moment (hair the colour of the
+floor, a head half out of the picture) is still followed across a line; such
+a match does not renew the track, which still ends `max_age_s` after its
+last clear detection. With `relink_speed_m_s`, a track confirmed where a
+confirmed track that is missed now could have walked since its last match,
+and whose colours differ from its by at most `_RELINK_APPEARANCE` where both
+are known, takes over that track's id (the old one ends without being
+reported as ended): someone the detector lost in a crowd for a few frames,
+and found again outside the old track's gate, keeps their identity. With
+`relink_memory_s` too, a confirmed track that times out (`max_age_s`) in the
+picture is remembered that long, unreported, for a new track confirmed
+within `max_distance_m` of where it was lost to take its id; only then does
+it end. With `hidden_within_m`, a confirmed track missed while predicted
+next to someone matched is hidden behind them on the camera's line of sight
+and waits longer (`max_hidden_s`); a steady one walking with them rides with
+them, reported where they are, so the two cross lines together (`_ride`). A
+confirmed track that the detector misses for up to `show_missed` detections
+in a row is still reported, at its prediction, if that prediction lies
+within the area where tracked people have been seen so far: a detector
+blinks (a person half hidden for a frame), and hiding the person for that
+frame costs recall and breaks their path in every analytics stage; a track
+whose prediction has left that area is more likely someone who walked out of
+view, and stays hidden. Given the camera's view (`in_view`), a track the
+detector misses while its prediction lies outside the picture ends at once:
+that person walked out, and someone who comes in where they left (a door)
+starts a track of their own instead of continuing theirs. When the motion
+gate skips detection, `update` is called with `detected=False`: tracks seen
+at the last detection coast on their prediction, are reported and do not age
+(a person standing still stays counted); tracks already unseen then are not
+reported and keep ageing (the gate closing does not bring back someone who
+walked out of the image). Given where the camera is (`body_lines`), with
 `body_within_m`, a track every detection of which lies on one walker's body
 as the camera sees it (a fisheye draws a body long at the picture's rim) is
 a peak on their body, not a person, and is not reported until a detection
