@@ -138,6 +138,18 @@ def test_someone_walking_in_front_of_another_is_reported_from_where_their_ways_p
     assert [c.direction for tracks in reports for c in counter.update(tracks)] == ["out"]
 
 
+def test_a_track_that_starts_off_any_body_is_never_taken_for_one() -> None:
+    """Someone found first beside a shopper's way, who then walks onto their body line, is reported
+    throughout: only a new track is taken for a body."""
+    frames = []
+    for i in range(40):
+        head_m = (0.0, 4.0 - 1.4 * i / 15)
+        other_m = (1.0 - 0.1 * i, 2.0) if i < 10 else (0.0, head_m[1] * 0.75)
+        frames.append([(head_m, 0.95)] + ([(other_m, 0.9)] if i >= 6 else []))
+    reports = walk(busy_tracker(0.25), frames)
+    assert all(2 in tracks.ids.tolist() for tracks in reports[8:])
+
+
 def test_a_body_is_looked_for_only_along_someone_walking() -> None:
     """Beside a shopper who stands, someone else may stand on their body line for a while: reported."""
     standing_m = (0.0, 3.0)
