@@ -221,7 +221,7 @@ class Tracks:
             flags = getattr(self, name)
             if flags is not None:
                 object.__setattr__(self, name, _frozen_array(f"Tracks.{name}", flags, (None,), bool))
-                _check_same_length("Tracks", ids=self.ids, **{name: getattr(self, name)})
+                _check_same_length("Tracks", ids=self.ids, **{name: flags})
         if len(np.unique(self.ids)) != len(self.ids):
             raise ValueError(f"Tracks.ids: expected unique ids, got {self.ids.tolist()}")
 

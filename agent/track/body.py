@@ -23,11 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
+from agent.types import BoolArray, FloatArray, IntArray
 
 # The heights (m) of a body's points that may look like a head to the model: from the shins to the
 # shoulders of an adult. Below, the floor; above, the head itself.

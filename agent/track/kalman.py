@@ -98,11 +98,8 @@ import numpy.typing as npt
 
 from agent.track.assignment import linear_sum_assignment
 from agent.track.body import BodyLines
-from agent.types import FloorPoints, Tracks
+from agent.types import BoolArray, FloatArray, FloorPoints, IntArray, Tracks
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 Rows = npt.NDArray[np.intp]
 # Which floor positions (N, 2) m the camera sees: a person there is in the picture.
 ViewTest = Callable[[FloatArray], BoolArray]
@@ -159,25 +156,32 @@ _RIDE_MAX_SPEED_DIFFERENCE_M_S = 1.2
 # run per person (2.7 ms a frame with `busy`'s 40 people when every track was read).
 _MIN_HEIGHT_READINGS = 3
 _MAX_HEIGHT_READINGS = 10
+# A track moving at least this fast (m/s) walks, rather than stands (`_walking`). Two rules look only
+# at walkers: a faint head at the picture's edge ahead of one (`_ahead_of`), where someone standing at
+# the edge may lean their shoulders forward; and a peak on one's body (`_find_bodies`), which moves with
+# them, where beside someone standing another person may stand for a while.
+_WALKING_M_S = 0.5
 # How far inside the camera's view a faint detection must lie to move a track (`faint_apart_m`): a
 # head whose top is that near the edge of a ceiling camera's picture is leaving or entering it.
 _EDGE_MARGIN_M = 0.2
 # ... unless it lies ahead of where the track walking there is predicted, within 45 degrees of its way
-# (farther along it than across it), and the track walks at least this fast (m/s): the shoulders of
+# (farther along it than across it), and the track walks (`_WALKING_M_S`): the shoulders of
 # someone whose head has left the picture lie behind the prediction or beside it, towards the
 # picture's centre (seen from above, a body lies between its head and the point below the camera),
 # and a faint peak ahead is then the head itself, at the edge (`checkout` seed 12 at 94.0 s: a shopper
 # accelerating out along the picture's top edge, the track 0.3 m behind, scored 0.16 there past the
 # exit line).
-_EDGE_AHEAD_MIN_SPEED_M_S = 0.5
 _EDGE_STEPS_M = np.array(
     [[_EDGE_MARGIN_M, 0.0], [-_EDGE_MARGIN_M, 0.0], [0.0, _EDGE_MARGIN_M], [0.0, -_EDGE_MARGIN_M]]
 )
 # `_TrackTable.body_of` of a track whose detections have not been looked at yet (`_find_bodies`).
 _NOT_LOOKED = -2
-# A body is looked for along people who walk at least this fast (m/s), whose body moves with them,
-# not along someone standing, beside whom another person may stand for a while.
-_BODY_MIN_SPEED_M_S = 0.5
+
+
+def _walking(velocities_m_s: FloatArray) -> BoolArray:
+    """Whether each velocity (N, 2) m/s is a walk (`_WALKING_M_S` or faster)."""
+    walking: BoolArray = np.hypot(velocities_m_s[:, 0], velocities_m_s[:, 1]) >= _WALKING_M_S
+    return walking
 
 
 def _pairwise_m(first: FloatArray, second: FloatArray) -> FloatArray:
@@ -1038,7 +1042,7 @@ class KalmanTracker:
     def _find_bodies(self) -> None:
         """Look at where the tracks matched in this update were detected (`last_detected_m`), with
         `body_within_m` and `body_lines`: a new track whose detection lies on the body line of a
-        confirmed person walking at least `_BODY_MIN_SPEED_M_S` is on their body (`body_of`, their
+        confirmed person walking (`_WALKING_M_S`) is on their body (`body_of`, their
         id), and stays so while each detection that matches it lies on the same person's body line
         and they walk on; otherwise it is not, and never will be. A track on a body is not reported
         (`_report`); one that leaves it is reported from then on, and starts where it left it
@@ -1056,31 +1060,28 @@ class KalmanTracker:
         if self._body_within_m == 0 or self._body_lines is None:
             return
         table = self._table
-        looking = table.matched_now & (table.body_of != -1)
-        if not looking.any():
+        on = np.flatnonzero(table.matched_now & (table.body_of >= 0))
+        new = np.flatnonzero(table.matched_now & (table.body_of == _NOT_LOOKED))
+        if not len(on) and not len(new):
             return
-        speeds_m_s = np.hypot(table.states[:, 2], table.states[:, 3])
-        walkers = table.confirmed & (table.body_of < 0) & (speeds_m_s >= _BODY_MIN_SPEED_M_S)
-        new = np.flatnonzero(looking & (table.body_of == _NOT_LOOKED))
+        walkers = table.confirmed & (table.body_of < 0) & _walking(table.states[:, 2:])
+        if len(on):  # still on the same walker's body?
+            same = table.ids[None, :] == table.body_of[on, None]  # (on, T): each one's walker, if here
+            walker_rows = np.argmax(same, axis=1)
+            still = same.any(axis=1) & walkers[walker_rows]
+            still[still] = self._body_lines.on_bodies(
+                table.last_detected_m[on[still]], table.states[walker_rows[still], :2], self._body_within_m
+            )
+            left = on[~still]
+            table.body_of[left] = -1
+            table.origins_m[left] = table.last_detected_m[left]
         table.body_of[new] = -1
-        if walkers.any() and len(new):
+        if len(new) and walkers.any():  # a new track on anyone's body?
             walker_rows = np.flatnonzero(walkers)
             bearers = self._body_lines.bearers(
                 table.last_detected_m[new], table.states[walker_rows, :2], self._body_within_m
             )
             table.body_of[new[bearers >= 0]] = table.ids[walker_rows[bearers[bearers >= 0]]]
-        on = np.flatnonzero(looking & (table.body_of >= 0))
-        if not len(on):
-            return
-        same = table.ids[None, :] == table.body_of[on, None]  # (on, T): each one's walker, if still here
-        walker_rows = np.argmax(same, axis=1)
-        still = same.any(axis=1) & walkers[walker_rows]
-        still[still] = self._body_lines.on_bodies(
-            table.last_detected_m[on[still]], table.states[walker_rows[still], :2], self._body_within_m
-        )
-        left = on[~still]
-        table.body_of[left] = -1
-        table.origins_m[left] = table.last_detected_m[left]
 
     def _well_inside(self, points_m: FloatArray, candidates: Rows) -> Rows:
         """The detections `candidates` that are `_EDGE_MARGIN_M` or more inside the camera's view in
@@ -1096,15 +1097,14 @@ class KalmanTracker:
 
     def _ahead_of(self, points_m: FloatArray, candidates: Rows, tracks: Rows) -> Rows:
         """The detections `candidates` that lie ahead of the prediction of the nearest of the rows
-        `tracks`, farther along its velocity than across it, while it walks at
-        `_EDGE_AHEAD_MIN_SPEED_M_S` or more."""
+        `tracks`, farther along its velocity than across it, while it walks (`_walking`)."""
         if not len(candidates) or not len(tracks):
             return np.zeros(0, dtype=np.intp)
         states = self._table.states[tracks]
         nearest = _pairwise_m(points_m[candidates], states[:, :2]).argmin(axis=1)
         offset_m = points_m[candidates] - states[nearest, :2]
         velocity_m_s = states[nearest, 2:]
-        walking = np.hypot(velocity_m_s[:, 0], velocity_m_s[:, 1]) >= _EDGE_AHEAD_MIN_SPEED_M_S
+        walking = _walking(velocity_m_s)
         # Along and across the way, both times the speed: only their order matters.
         along = (offset_m * velocity_m_s).sum(axis=1)
         across = np.abs(offset_m[:, 0] * velocity_m_s[:, 1] - offset_m[:, 1] * velocity_m_s[:, 0])
